@@ -1,0 +1,30 @@
+"""The typed result of a question: an Answer made of Citations, each a verbatim sentence of the source."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Citation:
+    text: str  # the sentence, verbatim: source_text[start:end] == text
+    score: float  # higher is better; comparable within one index and model
+    sentence_id: int  # 0-based, stable for a given source file
+    paragraph: int  # 0-based
+    source: str  # absolute path of the source file
+    start: int  # character offsets into the source decoded as UTF-8
+    end: int
+    relevance: str  # "strong" | "moderate" | "weak": what a person is shown instead of the raw score
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str  # as asked
+    language: str  # "en" | "uk" | "ru" | another ISO 639-1 code
+    answered: bool  # False: the article does not seem to answer it; citations are then the weak best guesses
+    citations: list[Citation] = field(default_factory=list)  # best first
+    confidence: float = 0.0  # 0..1, how sure we are that the first citation answers the question
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,103 @@
+"""A Retriever that follows its index directory: it switches to a new build once that build is complete.
+
+The web app and `qa.ask` hold one of these. A rebuild in another process never disturbs a question in flight:
+the old Retriever keeps answering until the new build is live and loaded.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from qa.answer import Answer
+from qa.embed import DEFAULT_MODEL
+from qa.errors import BadIndexError, IndexMissingError
+from qa.index import CURRENT, build_index, read_manifest, staleness
+from qa.paths import DEFAULT_SOURCE, default_index_dir
+from qa.retrieve import Retriever
+
+log = logging.getLogger("qa")
+
+
+class LiveRetriever:
+    def __init__(
+        self,
+        index_dir: str | Path,
+        *,
+        source: str | Path | None = None,
+        model: str | None = None,
+        auto_build: bool = False,
+    ) -> None:
+        self.index_dir = Path(index_dir).expanduser().absolute()
+        self.source = source
+        self.model = model
+        self.auto_build = auto_build
+        self._lock = threading.Lock()
+        self._retriever: Retriever | None = None
+        self._build_id = ""
+
+    def _live_build_id(self) -> str:
+        try:
+            return (self.index_dir / CURRENT).read_text(encoding="utf-8").strip()
+        except OSError:
+            return ""
+
+    def retriever(self) -> Retriever:
+        build_id = self._live_build_id()
+        if self._retriever is not None and build_id == self._build_id:
+            return self._retriever
+        with self._lock:
+            build_id = self._live_build_id()
+            if self._retriever is None or build_id != self._build_id:
+                try:
+                    self._retriever, self._build_id = self._open(), self._live_build_id()
+                except BadIndexError:
+                    if self._retriever is None:
+                        raise
+                    # A half-visible rebuild must not take the service down: keep answering from the old one.
+                    log.warning("qa: keeping the previous index; the new one in %s did not load", self.index_dir)
+            return self._retriever
+
+    def _open(self) -> Retriever:
+        if self.auto_build:
+            reason = self._why_rebuild()
+            if reason:
+                log.warning("qa: building the index in %s (%s)", self.index_dir, reason)
+                build_index(self.source or DEFAULT_SOURCE, self.index_dir, self.model or DEFAULT_MODEL)
+        return Retriever.load(self.index_dir, source=self.source, model=self.model)
+
+    def _why_rebuild(self) -> str:
+        try:
+            _, manifest = read_manifest(self.index_dir)
+        except IndexMissingError:
+            return "no index yet"
+        except BadIndexError as exc:
+            return f"the existing one is unusable: {exc}"
+        state = staleness(manifest, self.source or DEFAULT_SOURCE, self.model or DEFAULT_MODEL)
+        return state.reason
+
+    def ask(self, question: str, k: int = 3) -> Answer:
+        return self.retriever().ask(question, k)
+
+
+_default: LiveRetriever | None = None
+_default_lock = threading.Lock()
+
+
+def default_service() -> LiveRetriever:
+    """The bundled article with the default model, in the default index directory, built when needed."""
+    global _default
+    with _default_lock:
+        index_dir = default_index_dir()
+        if _default is None or _default.index_dir != index_dir:
+            _default = LiveRetriever(index_dir, source=DEFAULT_SOURCE, model=DEFAULT_MODEL, auto_build=True)
+        return _default
+
+
+def ask(question: str, k: int = 3) -> Answer:
+    """Answer `question` from the bundled article: up to k cited sentences, best first.
+
+    Raises ValueError for an empty, too long or wordless question.
+    """
+    return default_service().ask(question, k)
