@@ -137,6 +137,49 @@ def ask_command(question: str, k: int, as_json: bool, index_dir: Path | None) ->
         click.echo(answer_text(answer))
 
 
+@cli.command("eval")
+@click.option(
+    "--questions",
+    "questions_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Question set (JSONL; format in tests/data/README.md).",
+)
+@_path_option("--index-dir", "Index to evaluate. Default: the bundled article's index (built if missing).")
+@click.option("-k", "k", type=click.IntRange(1, 20), default=3, show_default=True, help="Citations per question.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def eval_command(questions_file: Path, index_dir: Path | None, k: int, as_json: bool) -> None:
+    """Measure hit@1, hit@3, MRR and abstention per language on a question set."""
+    from qa.evaluate import evaluate, load_questions, report_text
+    from qa.service import LiveRetriever, default_service
+
+    with _domain_errors():
+        questions = load_questions(questions_file)
+        service = LiveRetriever(index_dir) if index_dir else default_service()
+        report = evaluate(service.retriever(), questions, k=k)
+    click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if as_json else report_text(report))
+
+
+@cli.command("serve")
+@click.option(
+    "--host", envvar="QA_HOST", default="127.0.0.1", show_default=True, help="Interface to bind (env QA_HOST)."
+)
+@click.option(
+    "--port",
+    envvar="QA_PORT",
+    type=click.IntRange(1, 65535),
+    default=7860,
+    show_default=True,
+    help="Port (env QA_PORT).",
+)
+def serve_command(host: str, port: int) -> None:
+    """Start the web app (Gradio chat) on the bundled article."""
+    from qa.web import serve
+
+    with _domain_errors():
+        serve(host=host, port=port)
+
+
 def _localised_error(exc: Exception, question: str) -> str:
     from qa.language import detect_language, reply_language
     from qa.messages import t

