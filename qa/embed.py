@@ -36,20 +36,23 @@ class Embedder(ABC):
     @abstractmethod
     def _embed(self, texts: list[str], *, query: bool) -> np.ndarray: ...
 
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        with self._lock:
-            return _normalise(self._embed(list(texts), query=True))
-
-    def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+    def embed(self, texts: Sequence[str], *, query: bool, progress: Progress | None = None) -> np.ndarray:
+        """L2-normalised vectors, one row per text, in the query or the passage role; batched."""
         texts = list(texts)
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for i in range(0, len(texts), BATCH):
             batch = texts[i : i + BATCH]
             with self._lock:
-                out[i : i + len(batch)] = self._embed(batch, query=False)
+                out[i : i + len(batch)] = self._embed(batch, query=query)
             if progress:
                 progress(len(batch))
         return _normalise(out)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embed(texts, query=True)
+
+    def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        return self.embed(texts, query=False, progress=progress)
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
@@ -93,7 +96,11 @@ class SentenceTransformerEmbedder(Embedder):
         except Exception as exc:  # the library raises many types (OSError, HF errors, ValueError)
             raise QAError(f"cannot load sentence-transformers model {name!r}: {_first_line(exc)}") from None
         self.model_id = model_id_for(self.name)
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        # renamed in sentence-transformers 6; the old name still works in 5
+        dimension = (
+            getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        )
+        self.dim = int(dimension())
         # e5 models were trained with role prefixes; without them retrieval quality drops markedly.
         self._e5 = "e5" in Path(self.name).name.lower()
 

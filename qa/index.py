@@ -20,7 +20,7 @@ import os
 import secrets
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -35,25 +35,28 @@ from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, 
 from qa.ingest import Document, Sentence, load_document, read_source
 
 # Bump when what is stored changes meaning (views, text layout): older indexes are then rebuilt or refused.
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 SENTENCES = "sentences.json"
 KEEP_BUILDS = 2  # the live build and the one before it, which a reader may still be opening
 
 
-def view_texts(doc_sentences: tuple[Sentence, ...] | list[Sentence]) -> dict[str, list[str]]:
-    """The passages embedded for each sentence: the sentence alone, and with its neighbours in its paragraph.
+def view_texts(sentences: Sequence[Sentence]) -> dict[str, tuple[bool, list[str]]]:
+    """What is embedded for each sentence, by view name: (embed in the query role?, one text per sentence).
 
-    The context view lets a question match a sentence whose subject is named only in the sentence before
-    ("he said…").
+    - sentence: the sentence alone, as a passage.
+    - context: the sentence with its neighbours in the paragraph, so a question can match a sentence whose
+      subject is named only in the sentence before ("he said…").
+    - sentence_as_query: the sentence in the e5 query role; question and sentence are then embedded alike,
+      which measured better for Ukrainian questions (see README, retrieval quality).
     """
-    sents = list(doc_sentences)
     context = []
-    for i, s in enumerate(sents):
-        window = [sents[j].text for j in (i - 1, i, i + 1) if 0 <= j < len(sents) and sents[j].paragraph == s.paragraph]
-        context.append(" ".join(window))
-    return {"sentence": [s.text for s in sents], "context": context}
+    for i, s in enumerate(sentences):
+        around = range(max(0, i - 1), min(len(sentences), i + 2))
+        context.append(" ".join(sentences[j].text for j in around if sentences[j].paragraph == s.paragraph))
+    texts = [s.text for s in sentences]
+    return {"sentence": (False, texts), "context": (False, context), "sentence_as_query": (True, texts)}
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,18 @@ class Manifest:
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:
+        """Raises ValueError/KeyError/TypeError unless `text` is a manifest whose file list can be trusted."""
         data = json.loads(text)
-        return cls(**{name: data[name] for name in cls.__dataclass_fields__})
+        manifest = cls(**{name: data[name] for name in cls.__dataclass_fields__})
+        files, views = manifest.files, manifest.views
+        if not isinstance(files, dict) or not all(isinstance(v, str) for v in [*files, *files.values()]):
+            raise TypeError("'files' is not a map of file names to checksums")
+        if not isinstance(views, list) or not all(isinstance(v, str) for v in views):
+            raise TypeError("'views' is not a list of names")
+        missing = sorted({SENTENCES, *(f"{view}.faiss" for view in views)} - files.keys())
+        if missing or any("/" in name or name.startswith(".") for name in files):
+            raise ValueError(f"'files' does not list the index's files: missing {missing}")
+        return manifest
 
 
 @dataclass(frozen=True)
@@ -152,9 +165,9 @@ def build_index(
     index_dir = Path(index_dir).expanduser().absolute()
     if index_dir.exists() and not index_dir.is_dir():
         raise QAError(f"index directory is a file, not a directory: {index_dir}")
-    texts = view_texts(doc.sentences)
-    tick = progress(sum(len(v) for v in texts.values())) if progress else None
-    arrays = {view: embedder.embed_passages(passages, tick) for view, passages in texts.items()}
+    views = view_texts(doc.sentences)
+    tick = progress(sum(len(texts) for _, texts in views.values())) if progress else None
+    arrays = {view: embedder.embed(texts, query=as_query, progress=tick) for view, (as_query, texts) in views.items()}
 
     index_dir.mkdir(parents=True, exist_ok=True)
     with _build_lock(index_dir):
@@ -268,10 +281,14 @@ def load_index(index_dir: str | Path) -> LoadedIndex:
                 f"index file {build_dir / name} is corrupt or truncated (checksum mismatch); rebuild with: {fix}"
             )
         blobs[name] = blob
-    sentences = [Sentence(**row) for row in json.loads(blobs[SENTENCES])]
-    vectors = {
-        view: faiss.deserialize_index(np.frombuffer(blobs[f"{view}.faiss"], dtype=np.uint8)) for view in manifest.views
-    }
+    try:
+        sentences = [Sentence(**row) for row in json.loads(blobs[SENTENCES])]
+        vectors = {
+            view: faiss.deserialize_index(np.frombuffer(blobs[f"{view}.faiss"], dtype=np.uint8))
+            for view in manifest.views
+        }
+    except (ValueError, TypeError, RuntimeError) as exc:  # files that match their checksums but not this format
+        raise IndexCorruptError(f"index in {build_dir} does not decode ({exc}); rebuild with: {fix}") from None
     for view, flat in vectors.items():
         if flat.ntotal != len(sentences) or flat.d != manifest.dim:
             raise IndexCorruptError(
