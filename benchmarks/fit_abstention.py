@@ -3,7 +3,7 @@
     python benchmarks/fit_abstention.py [--questions tests/data/questions_dev.jsonl] [--index-dir DIR]
 
 Never run it on the test split: the test split only measures.
-Logistic regression (Newton's method, small L2) on (top score, its z-score, language is uk, language is ru);
+Logistic regression (Newton's method, small L2) on (top score, its z-score, question not in English);
 the threshold is the highest that still answers at least --min-answered of the answerable dev questions: a wrong
 abstention still shows the citations (marked weak), a wrong answer presents a weak sentence as the answer.
 """

@@ -1,8 +1,8 @@
 """Deciding whether the article answers a question at all, and how strongly each citation answers it.
 
 A logistic model over features of the score distribution: the best score, how far it stands above the rest
-(z-score), and the question's language, because Ukrainian and Russian questions score lower against English
-sentences than English ones do. Fitted on the dev questions by benchmarks/fit_abstention.py for one model;
+(z-score), and whether the question is in another language than the article (English): Ukrainian, Russian or
+German questions score lower against English sentences than English ones do. Fitted on the dev questions by benchmarks/fit_abstention.py for one model;
 stored in qa/data/abstention.json. For a model without a fit, a z-score rule stands in.
 """
 
@@ -17,13 +17,13 @@ from pathlib import Path
 import numpy as np
 
 CALIBRATION = Path(__file__).resolve().parent / "data" / "abstention.json"
-FEATURES = ("top", "z", "uk", "ru")
+FEATURES = ("top", "z", "cross_lingual")
 STRONG = 0.8  # probability above which a citation is shown as a strong match
 
 
 def features(scores: np.ndarray, score: float, language: str) -> list[float]:
     spread = float(scores.std()) or 1.0
-    return [score, (score - float(scores.mean())) / spread, float(language == "uk"), float(language == "ru")]
+    return [score, (score - float(scores.mean())) / spread, float(language != "en")]
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class Abstention:
 
 
 # Without a fit: answer when the best sentence stands well above the rest (z ≥ 3).
-FALLBACK = Abstention(mean=(0, 3, 0, 0), scale=(1, 0.5, 1, 1), weights=(0, 1, 0, 0), bias=0.0, threshold=0.5)
+FALLBACK = Abstention(mean=(0, 3, 0), scale=(1, 0.5, 1), weights=(0, 1, 0), bias=0.0, threshold=0.5)
 
 
 @cache
