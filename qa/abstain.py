@@ -2,8 +2,9 @@
 
 A logistic model over features of the score distribution: the best score, how far it stands above the rest
 (z-score), and whether the question is in another language than the article (English): Ukrainian, Russian or
-German questions score lower against English sentences than English ones do. Fitted on the dev questions by benchmarks/fit_abstention.py for one model;
-stored in qa/data/abstention.json. For a model without a fit, a z-score rule stands in.
+German questions score lower against English sentences than English ones do. Fitted on the dev questions by
+benchmarks/fit_abstention.py for one model; stored in qa/data/abstention.json. For a model without a fit,
+a z-score rule stands in.
 """
 
 from __future__ import annotations
