@@ -141,6 +141,59 @@ MESSAGES: dict[str, dict[str, str]] = {
         "uk": "Виділено речення, процитовані у відповіді; номери ті самі, що й у позначках [1], [2]…",
         "ru": "Выделены предложения, процитированные в ответе; номера те же, что и в метках [1], [2]…",
     },
+    "ui.chat_label": {
+        "en": "Conversation",
+        "uk": "Розмова",
+        "ru": "Диалог",
+    },
+    "ui.chat_placeholder": {
+        "en": "Ask anything about the article, or pick an example below.",
+        "uk": "Запитайте будь-що про статтю або виберіть приклад нижче.",
+        "ru": "Спросите что угодно о статье или выберите пример ниже.",
+    },
+    # After the first characters of a very long question shown in the chat.
+    "ui.question_truncated": {
+        "en": "({count} more characters not shown)",
+        "uk": "(не показано символів: {count})",
+        "ru": "(не показано символов: {count})",
+    },
+    # For programs calling the /ask endpoint with a bad k.
+    "error.bad_k": {
+        "en": "k must be a whole number from 1 to {limit}.",
+        "uk": "k має бути цілим числом від 1 до {limit}.",
+        "ru": "k должно быть целым числом от 1 до {limit}.",
+    },
+    # --- example questions: the page shows each in one language (qa.web.EXAMPLES); all three read naturally
+    "example.biden": {
+        "en": "What did Biden say to the citizens of Russia?",
+        "uk": "Що Байден сказав громадянам Росії?",
+        "ru": "Что Байден сказал гражданам России?",
+    },
+    "example.casualties": {
+        "en": "How many Russian soldiers have been killed?",
+        "uk": "Скільки російських солдатів загинуло?",
+        "ru": "Сколько российских солдат погибло?",
+    },
+    "example.klitschko": {
+        "en": "What did the mayor of Kyiv tell Russian soldiers?",
+        "uk": "Що мер Києва сказав російським солдатам?",
+        "ru": "Что мэр Киева сказал российским солдатам?",
+    },
+    "example.soldier_letter": {
+        "en": "What did a Russian soldier write to his mother?",
+        "uk": "Що російський солдат написав мамі?",
+        "ru": "Что российский солдат написал маме?",
+    },
+    "example.zelensky": {
+        "en": "What did Zelensky say to Russians?",
+        "uk": "Що Зеленський сказав росіянам?",
+        "ru": "Что Зеленский сказал россиянам?",
+    },
+    "example.protests": {
+        "en": "How many people have been detained at protests?",
+        "uk": "Скільки людей затримали на протестах?",
+        "ru": "Сколько людей задержали на протестах?",
+    },
     # --- language names, as they stand alone ("Мова запитання: українська")
     "language.en": {"en": "English", "uk": "англійська", "ru": "английский"},
     "language.uk": {"en": "Ukrainian", "uk": "українська", "ru": "украинский"},

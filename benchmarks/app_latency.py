@@ -1,0 +1,146 @@
+"""How long `python app.py` takes to serve its first answer, and how long an answer takes through the API.
+
+    .venv/bin/python benchmarks/app_latency.py [--runs 5] [--questions 60]
+
+- startup: from spawning `python app.py` until the page is served, and until the first answer to a question
+  asked through gradio_client arrives (the client polls every 0.1 s). The index is built once beforehand in a
+  temporary directory, so this is every start but the very first; that build is timed and printed too.
+- answers: one running app is asked the page's example questions (English, Ukrainian, Russian) in turn through
+  `Client.predict(question, 3, api_name="/ask")`, after one warm-up call; wall time per call as the client sees it.
+
+Prints medians (and the spread) over the runs. Nothing is fetched from the internet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_app(index_dir: Path, port: int, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "QA_INDEX_DIR": str(index_dir), "QA_PORT": str(port)}
+    env.pop("QA_HOST", None)
+    with log.open("wb") as out:
+        return subprocess.Popen([sys.executable, str(REPO / "app.py")], cwd=REPO, env=env, stdout=out, stderr=out)
+
+
+def wait_for_page(url: str, proc: subprocess.Popen, log: Path, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"app.py exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    sys.exit(f"app.py did not serve {url} within {timeout} s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def one_start(index_dir: Path, question: str) -> tuple[float, float]:
+    """(seconds to the page, seconds to the first answer) for one `python app.py`."""
+    from gradio_client import Client
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    log = Path(tempfile.mkstemp(prefix="qa-app-", suffix=".log")[1])
+    started = time.perf_counter()
+    proc = start_app(index_dir, port, log)
+    try:
+        wait_for_page(url, proc, log)
+        page = time.perf_counter() - started
+        Client(url, verbose=False).predict(question, 3, api_name="/ask")
+        return page, time.perf_counter() - started
+    finally:
+        stop(proc)
+        log.unlink(missing_ok=True)
+
+
+def answer_times(index_dir: Path, questions: list[str], n: int) -> list[float]:
+    from gradio_client import Client
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    log = Path(tempfile.mkstemp(prefix="qa-app-", suffix=".log")[1])
+    proc = start_app(index_dir, port, log)
+    try:
+        wait_for_page(url, proc, log)
+        client = Client(url, verbose=False)
+        client.predict(questions[0], 3, api_name="/ask")  # warm-up: the client's first call sets up its session
+        times = []
+        for i in range(n):
+            began = time.perf_counter()
+            client.predict(questions[i % len(questions)], 3, api_name="/ask")
+            times.append(time.perf_counter() - began)
+        return times
+    finally:
+        stop(proc)
+        log.unlink(missing_ok=True)
+
+
+def describe(values: list[float], unit: str = "s", scale: float = 1.0) -> str:
+    v = sorted(x * scale for x in values)
+    p90 = v[min(len(v) - 1, round(0.9 * (len(v) - 1)))]
+    return f"median {statistics.median(v):.2f} {unit} (min {v[0]:.2f}, p90 {p90:.2f}, max {v[-1]:.2f}; n={len(v)})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="app starts to time (default 5)")
+    parser.add_argument("--questions", type=int, default=60, help="API calls to time (default 60)")
+    args = parser.parse_args()
+
+    from qa.index import build_index
+    from qa.messages import t
+    from qa.paths import DEFAULT_SOURCE
+    from qa.web import EXAMPLES
+
+    questions = [t(key, code) for code, key in EXAMPLES]
+    with tempfile.TemporaryDirectory(prefix="qa-bench-index-") as tmp:
+        index_dir = Path(tmp)
+        began = time.perf_counter()
+        build_index(DEFAULT_SOURCE, index_dir)
+        print(f"index build (first start only, bundled article): {time.perf_counter() - began:.1f} s", flush=True)
+
+        pages, answers = [], []
+        for run in range(args.runs):
+            page, answer = one_start(index_dir, questions[run % len(questions)])
+            pages.append(page)
+            answers.append(answer)
+            print(f"  start {run + 1}: page {page:.2f} s, first answer {answer:.2f} s", flush=True)
+        print(f"python app.py -> page served:  {describe(pages)}")
+        print(f"python app.py -> first answer: {describe(answers)}")
+
+        times = answer_times(index_dir, questions, args.questions)
+        print(f"answer through the API (gradio_client, k=3): {describe(times, 'ms', 1000)}")
+
+
+if __name__ == "__main__":
+    main()
