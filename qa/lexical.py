@@ -111,28 +111,34 @@ class LexicalIndex:
                 best, score = other, d
         return (best, score) if score >= NAME_MATCH else ("", 0.0)
 
-    def scores(self, question: str) -> np.ndarray:
-        """BM25 of each sentence; a query word matches an article word with the same or a near spelling key,
-        weighted by how near."""
-        out = np.zeros(self.n)
+    def match(self, question: str) -> list[tuple[str, str, float]]:
+        """(word, article key, weight) for each content word of `question` that matches a word of the article
+        with the same or a near spelling key; the trigram scan runs once per word."""
+        matches = []
         for word in content_words(question):
             key, weight = self._closest(spelling_key(word))
             if key:
-                ids, ws = self.postings[key]
-                out[ids] += weight * ws
+                matches.append((word, key, weight))
+        return matches
+
+    def scores(self, matches: list[tuple[str, str, float]]) -> np.ndarray:
+        """BM25 of each sentence for the matched words, each weighted by how near its spelling is."""
+        out = np.zeros(self.n)
+        for _, key, weight in matches:
+            ids, ws = self.postings[key]
+            out[ids] += weight * ws
         return out
 
-    def cross_script_names(self, question: str) -> list[str]:
-        """The article's spelling of capitalised Cyrillic words in `question` that name something in the article.
+    def cross_script_names(self, matches: list[tuple[str, str, float]]) -> list[str]:
+        """The article's spelling of the capitalised Cyrillic words among `matches` (names in the article).
 
         Appended to the question before embedding, they let the dense model see "Кислиця" as "Kyslytsya".
         Only capitalised words: common words transliterate into false friends (сайт ~ says).
         """
         names: list[str] = []
-        for word in WORD.findall(question):
+        for word, key, _ in matches:
             if len(word) < 4 or not word[0].isupper() or not _CYRILLIC.search(word):
                 continue
-            key, _ = self._closest(spelling_key(word))
             spelled = self.surface.get(key)
             if spelled and spelled not in names:
                 names.append(spelled)

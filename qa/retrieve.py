@@ -81,7 +81,8 @@ class Retriever:
     def scores(self, question: str) -> np.ndarray:
         """One relevance score per sentence, higher is better: the mean cosine over the index's views, plus a
         small BM25 term that breaks near-ties in favour of sentences sharing the question's words and names."""
-        names = self.lexical.cross_script_names(question)
+        matches = self.lexical.match(question)
+        names = self.lexical.cross_script_names(matches)
         q = self.embedder.embed_queries([f"{question} ({', '.join(names)})" if names else question])
         n = len(self.sentences)
         dense = np.zeros(n, dtype=np.float32)
@@ -94,7 +95,7 @@ class Retriever:
                 full[ids[0][ids[0] >= 0]] = sims[0][ids[0] >= 0]
                 dense += full
         dense /= len(self.index.vectors)
-        lexical = self.lexical.scores(question)
+        lexical = self.lexical.scores(matches)
         if lexical.max() > 0:
             dense += LEXICAL_WEIGHT * lexical / lexical.max()
         return dense

@@ -25,18 +25,18 @@ def test_spelling_keys_of_a_name_agree_across_scripts(a, b):
 
 def test_cross_script_names_use_the_articles_spelling():
     lexical = LexicalIndex(SENTENCES)
-    assert lexical.cross_script_names("Що Кислица і Кличко сказали про Вікіпедію?") == [
+    assert lexical.cross_script_names(lexical.match("Що Кислица і Кличко сказали про Вікіпедію?")) == [
         "Kyslytsya",
         "Klitschko",
         "Wikipedia",
     ]
     # common words are never expanded (сайт ~ "says" would be a false friend), nor names the article lacks
-    assert lexical.cross_script_names("Що каже сайт про Байдена?") == []
+    assert lexical.cross_script_names(lexical.match("Що каже сайт про Байдена?")) == []
 
 
 def test_bm25_prefers_the_sentence_with_the_rare_words():
     lexical = LexicalIndex(SENTENCES)
-    scores = lexical.scores("Who offered amnesty?")
+    scores = lexical.scores(lexical.match("Who offered amnesty?"))
     assert scores.argmax() == 3 and scores[4] == 0
-    assert lexical.scores("Кого заблокують: Вікіпедію?").argmax() == 2
-    assert lexical.scores("").sum() == 0
+    assert lexical.scores(lexical.match("Кого заблокують: Вікіпедію?")).argmax() == 2
+    assert lexical.match("") == [] and lexical.scores([]).sum() == 0
