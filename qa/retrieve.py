@@ -61,7 +61,9 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.sentences = index.sentences
-        self._matrices = {view: flat.reconstruct_n(0, flat.ntotal) for view, flat in index.vectors.items()}
+        # Each view's vectors as a numpy matrix: for an article-sized index one matrix product scores every
+        # sentence exactly, cheaper than a FAISS search per view; FAISS searches only above _EXACT_LIMIT.
+        self.matrices = {view: flat.reconstruct_n(0, flat.ntotal) for view, flat in index.vectors.items()}
         self.lexical = LexicalIndex([s.text for s in self.sentences])
         self.abstention = Abstention.for_model(embedder.model_id)
 
@@ -88,7 +90,7 @@ class Retriever:
         dense = np.zeros(n, dtype=np.float32)
         for view, flat in self.index.vectors.items():
             if n <= _EXACT_LIMIT:
-                dense += self._matrices[view] @ q[0]
+                dense += self.matrices[view] @ q[0]
             else:
                 sims, ids = flat.search(q, _CANDIDATES)
                 full = np.full(n, float(sims[0].min()), dtype=np.float32)
