@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import unicodedata
 from pathlib import Path
@@ -15,8 +14,6 @@ from qa.embed import Embedder, load_embedder
 from qa.errors import IndexMismatchError, QuestionError
 from qa.index import LoadedIndex, load_index, rebuild_command, staleness
 from qa.lexical import LexicalIndex
-
-log = logging.getLogger("qa")
 
 MAX_QUESTION_CHARS = 2000
 MAX_K = 20
