@@ -130,7 +130,9 @@ def ask_command(question: str, k: int, as_json: bool, index_dir: Path | None) ->
     except QuestionError as exc:
         raise click.UsageError(_localised_error(exc, question)) from None
     if as_json:
-        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        text = json.dumps(answer.to_dict(), ensure_ascii=False, indent=2)
+        # Question bytes that are not UTF-8 arrive as lone surrogates (PEP 383): keep them as JSON \udcff escapes.
+        click.echo(text.encode("utf-8", "backslashreplace").decode("utf-8"))
     else:
         from qa.render import answer_text
 
@@ -188,6 +190,10 @@ def _localised_error(exc: Exception, question: str) -> str:
 
 
 def main() -> None:
+    # A path given in bytes that are not UTF-8 reaches us as lone surrogates (PEP 383): print it back as given
+    # rather than fail on a strict stdout (PYTHONIOENCODING=utf-8, UTF-8 locales other than C.UTF-8).
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="surrogateescape")
     cli(prog_name="qa")
 
 

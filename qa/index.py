@@ -7,8 +7,8 @@ On disk an index directory holds complete builds side by side and a CURRENT file
 
 A build is written into `.tmp-<id>/`, renamed to `<id>/`, and only then is CURRENT replaced (os.replace is
 atomic). A build killed at any point leaves CURRENT naming the previous, complete build. The manifest records
-each file's SHA-256, so truncation or corruption is detected on load. Nothing is pickled: JSON and FAISS's own
-binary format only.
+each file's SHA-256, and its own, so truncation or corruption is detected on load. Nothing is pickled: JSON and
+FAISS's own binary format only.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, 
 from qa.ingest import Document, Sentence, load_document, read_source
 
 # Bump when what is stored changes meaning (views, text layout): older indexes are then rebuilt or refused.
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3  # 3: the manifest carries its own checksum
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 SENTENCES = "sentences.json"
@@ -76,12 +76,23 @@ class Manifest:
     build_seconds: float
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2, ensure_ascii=False)
+        data = asdict(self)
+        # The manifest vouches for every other file; this checksum vouches for the manifest itself.
+        data[_CHECKSUM] = _digest(data)
+        text = json.dumps(data, indent=2, ensure_ascii=False)
+        # A source path that is not UTF-8 holds lone surrogates (PEP 383): written as JSON's own \udcff escapes.
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:
         """Raises ValueError/KeyError/TypeError unless `text` is a manifest whose file list can be trusted."""
         data = json.loads(text)
+        if not isinstance(data, dict):
+            raise TypeError("not a JSON object")
+        checksum = data.pop(_CHECKSUM, None)
+        # An older format had no checksum: let the format check below name the problem.
+        if (checksum is not None or data.get("format") == INDEX_FORMAT) and checksum != _digest(data):
+            raise ValueError("checksum mismatch" if checksum else "no checksum")
         manifest = cls(**{name: data[name] for name in cls.__dataclass_fields__})
         files, views = manifest.files, manifest.views
         if not isinstance(files, dict) or not all(isinstance(v, str) for v in [*files, *files.values()]):
@@ -92,6 +103,13 @@ class Manifest:
         if missing or any("/" in name or name.startswith(".") for name in files):
             raise ValueError(f"'files' does not list the index's files: missing {missing}")
         return manifest
+
+
+_CHECKSUM = "manifest_sha256"
+
+
+def _digest(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -196,11 +214,12 @@ def build_index(
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        previous = _live_build_id(index_dir)
         pointer = index_dir / f".{CURRENT}.{build_id}"
         _write_synced(pointer, build_id.encode())
         os.replace(pointer, index_dir / CURRENT)
         _fsync_dir(index_dir)
-        _remove_old_builds(index_dir, build_id)
+        _remove_old_builds(index_dir, keep={build_id, previous})
     return manifest
 
 
@@ -227,9 +246,16 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _remove_old_builds(index_dir: Path, live: str) -> None:
-    builds = sorted(p for p in index_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
-    keep = {live} | {p.name for p in [b for b in builds if b.name != live][-(KEEP_BUILDS - 1) :]}
+def _live_build_id(index_dir: Path) -> str:
+    try:
+        return (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _remove_old_builds(index_dir: Path, keep: set[str]) -> None:
+    # The builds to keep are named, not guessed from sorted names: two builds within one second sort by their
+    # random suffix, and a build killed after its rename was never live.
     for path in index_dir.iterdir():
         leftover_tmp = path.name.startswith(".tmp-") or path.name.startswith(f".{CURRENT}.")
         if leftover_tmp or (path.is_dir() and not path.name.startswith(".") and path.name not in keep):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,8 +30,14 @@ _BOILERPLATE = frozenset(
         "sign up for our newsletter",
     }
 )
-_BINARY_PROBE = 8192
 _HAS_WORD = re.compile(r"\w")
+# pysbd searches a paragraph from its start for every sentence it finds (quadratic), so a scraped article on
+# one huge line is segmented in blocks of at most this many characters, each cut after a sentence end.
+_BLOCK_CHARS = 10_000
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*\s+(?=[\"'“‘«(\[]*[A-ZА-ЯЁІЇЄҐ])")
+_SPACE = re.compile(r"\s+")
+# A run of text without sentence punctuation longer than this is cited in pieces cut at spaces.
+MAX_SENTENCE_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,9 @@ def read_source(path: str | Path) -> tuple[Path, str, str]:
     """Read a UTF-8 text file; return (absolute path, text, sha256 of the bytes). Raises SourceError."""
     path = Path(path).expanduser().absolute()
     try:
+        if not stat.S_ISREG(path.stat().st_mode) and not path.is_dir():
+            # reading a FIFO or a device (/dev/zero) would block or never end
+            raise SourceError(f"source is not a regular file (a device, pipe or socket): {path}")
         data = path.read_bytes()
     except FileNotFoundError:
         raise SourceError(f"source file not found: {path}") from None
@@ -67,7 +77,8 @@ def read_source(path: str | Path) -> tuple[Path, str, str]:
         raise SourceError(f"cannot read source file {path}: {exc.strerror or exc}") from None
     if not data.strip():
         raise SourceError(f"source file is empty: {path}")
-    nul = data.find(b"\x00", 0, _BINARY_PROBE)
+    # The whole file: the embedding engine reads C strings, so a sentence would be embedded up to a NUL only.
+    nul = data.find(b"\x00")
     if nul != -1:
         raise SourceError(f"source file looks binary (NUL byte at offset {nul}), expected UTF-8 text: {path}")
     try:
@@ -119,23 +130,46 @@ def _segment(paragraph: str) -> list[str]:
     return _segmenter.segment(paragraph)
 
 
+def _cut(text: str, start: int, end: int, limit: int, boundary: re.Pattern[str] | None = None) -> list[tuple[int, int]]:
+    """text[start:end] as consecutive spans of at most `limit` characters, each cut after the last `boundary`
+    match in it, else after its last run of whitespace, else at the limit."""
+    spans = []
+    while end - start > limit:
+        window = text[start : start + limit]
+        cut = (_last_match_end(boundary, window) if boundary else 0) or _last_match_end(_SPACE, window) or limit
+        spans.append((start, start + cut))
+        start += cut
+    spans.append((start, end))
+    return spans
+
+
+def _last_match_end(pattern: re.Pattern[str], text: str) -> int:
+    return max((m.end() for m in pattern.finditer(text)), default=0)
+
+
 def split_sentences(text: str) -> list[Sentence]:
     sentences: list[Sentence] = []
     for para_no, (p_start, p_end) in enumerate(paragraph_spans(text)):
-        paragraph = text[p_start:p_end]
-        cursor = 0
-        for piece in _segment(paragraph):
-            piece = piece.strip().lstrip("\ufeff")
-            if not piece:
-                continue
-            # Locate each piece after the previous one, so repeated sentences get their own offsets.
-            at = paragraph.find(piece, cursor)
-            if at == -1:  # pysbd never rewrites with clean=False; refuse rather than cite a wrong slice
-                raise SourceError(f"sentence splitter returned text not found in the source: {piece[:60]!r}")
-            cursor = at + len(piece)
-            if not _HAS_WORD.search(piece):
-                continue
-            sentences.append(Sentence(len(sentences), para_no, p_start + at, p_start + cursor, piece))
+        for b_start, b_end in _cut(text, p_start, p_end, _BLOCK_CHARS, _SENTENCE_END):
+            block = text[b_start:b_end]
+            cursor = 0
+            for piece in _segment(block):
+                piece = piece.strip().lstrip("\ufeff").lstrip()
+                if not piece:
+                    continue
+                # Locate each piece after the previous one, so repeated sentences get their own offsets.
+                at = block.find(piece, cursor)
+                if at == -1:  # pysbd never rewrites with clean=False; refuse rather than cite a wrong slice
+                    raise SourceError(f"sentence splitter returned text not found in the source: {piece[:60]!r}")
+                cursor = at + len(piece)
+                for c_start, c_end in _cut(block, at, cursor, MAX_SENTENCE_CHARS):
+                    chunk = block[c_start:c_end]
+                    lead = len(chunk) - len(chunk.lstrip())
+                    chunk = chunk.strip()
+                    if not _HAS_WORD.search(chunk):
+                        continue
+                    start = b_start + c_start + lead
+                    sentences.append(Sentence(len(sentences), para_no, start, start + len(chunk), chunk))
     # Paragraph numbers count only paragraphs that kept a sentence.
     renumber = {old: new for new, old in enumerate(dict.fromkeys(s.paragraph for s in sentences))}
     return [Sentence(s.id, renumber[s.paragraph], s.start, s.end, s.text) for s in sentences]

@@ -40,7 +40,7 @@ class LiveRetriever:
     def _live_build_id(self) -> str:
         try:
             return (self.index_dir / CURRENT).read_text(encoding="utf-8").strip()
-        except OSError:
+        except (OSError, UnicodeDecodeError):  # missing or damaged: loading it says what is wrong
             return ""
 
     def retriever(self) -> Retriever:
@@ -51,7 +51,9 @@ class LiveRetriever:
             build_id = self._live_build_id()
             if self._retriever is None or build_id != self._build_id:
                 try:
-                    self._retriever, self._build_id = self._open(), self._live_build_id()
+                    retriever = self._open()
+                    # The build actually loaded: CURRENT may already name a newer one, which the next call opens.
+                    self._retriever, self._build_id = retriever, retriever.index.build_dir.name
                 except BadIndexError:
                     if self._retriever is None:
                         raise

@@ -1,0 +1,481 @@
+"""Bad sources: every file a person can point `qa index build` at gives a clear error or a sensible index.
+
+A refused source never touches the index directory: the previous build stays live and answers exactly as before,
+and no half-written build is left behind. An accepted source gives a complete index whose every sentence is a
+verbatim slice of the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qa.cli import cli
+from qa.errors import SourceError
+from qa.index import CURRENT, build_index, load_index, staleness
+from qa.ingest import MAX_SENTENCE_CHARS, load_document, split_sentences
+from qa.paths import DEFAULT_SOURCE
+from qa.retrieve import Retriever
+
+STORY = (
+    "Storm Hits Coast\n\n"
+    "A storm hit the northern coast on Monday. Three fishing boats sank in the harbour.\n\n"
+    "The mayor promised help. Schools will stay closed until Friday.\n"
+)
+QUESTIONS = ["Which boats sank?", "When do schools reopen?", "Who promised help?"]
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+
+CASES: Counter[str] = Counter()  # cases tried per category, reported at the end of the module
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_cases(request: pytest.FixtureRequest):
+    yield
+    _report(request, "sources", CASES)
+
+
+def _report(request: pytest.FixtureRequest, group: str, cases: Counter[str]) -> None:
+    """Print the cases tried per category; with QA_RELIABILITY_COUNTS=file.json also merge them into that file."""
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line("")
+            reporter.write_line(
+                f"reliability cases tried ({group}): " + ", ".join(f"{k}={v}" for k, v in cases.items())
+            )
+    target = os.environ.get("QA_RELIABILITY_COUNTS")
+    if target:
+        path = Path(target)
+        data = json.loads(path.read_text()) if path.is_file() else {}
+        data[group] = dict(cases)
+        path.write_text(json.dumps(data, indent=2))
+
+
+def _snapshot(index_dir: Path) -> dict[str, bytes]:
+    """Every file under the index directory (but the lock) and its bytes."""
+    return {
+        str(p.relative_to(index_dir)): p.read_bytes()
+        for p in sorted(index_dir.rglob("*"))
+        if p.is_file() and p.name != ".lock"
+    }
+
+
+def _answers(index_dir: Path) -> list[dict]:
+    retriever = Retriever.load(index_dir)
+    return [retriever.ask(q, 3).to_dict() for q in QUESTIONS]
+
+
+@pytest.fixture
+def live_index(tmp_path: Path, fake_embedder) -> Path:
+    """A complete index of STORY built with the fake model: the 'previous index' a bad rebuild must not harm."""
+    source = tmp_path / "story.txt"
+    source.write_text(STORY, encoding="utf-8")
+    index_dir = tmp_path / "idx"
+    build_index(source, index_dir, model="fake-hash")
+    return index_dir
+
+
+def _bad_source(tmp_path: Path, kind: str) -> Path:
+    path = tmp_path / f"{kind}.txt"
+    if kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "whitespace":
+        path.write_bytes(b" \n\t\r\n  \n")
+    elif kind == "binary":
+        path = tmp_path / "picture.png"
+        path.write_bytes(PNG * 50)
+    elif kind == "utf16":
+        path.write_bytes("A storm hit the coast.".encode("utf-16"))
+    elif kind == "latin1":
+        path.write_bytes("Le café est fermé. Il pleut.".encode("latin-1"))
+    elif kind == "punctuation":
+        path.write_bytes(b"!!! ... ??? --- ;;;\n\n*** ###")
+    elif kind == "emoji":
+        path.write_text("😀😀 🎉!\n\n🔥🔥🔥. 👍", encoding="utf-8")
+    elif kind == "boilerplate":
+        path.write_text("[time-brightcove not-tgx=”true”]\nRelated Articles\n\nBack to top button\n", encoding="utf-8")
+    elif kind == "directory":
+        path = tmp_path / "a folder"
+        path.mkdir()
+    elif kind == "missing":
+        path = tmp_path / "no such file.txt"
+    elif kind == "broken_symlink":
+        path.symlink_to(tmp_path / "gone.txt")
+    elif kind == "fifo":
+        path = tmp_path / "pipe"
+        os.mkfifo(path)
+    else:  # pragma: no cover
+        raise AssertionError(kind)
+    return path
+
+
+BAD = {
+    "empty": "source file is empty: {path}",
+    "whitespace": "source file is empty: {path}",
+    "binary": "source file looks binary (NUL byte at offset 8), expected UTF-8 text: {path}",
+    "utf16": "source file looks binary (NUL byte at offset 3), expected UTF-8 text: {path}",
+    "latin1": "source file is not valid UTF-8: byte 0xe9 at offset 6: {path}",
+    "punctuation": "source file has no article text to index: {path}",
+    "emoji": "source file has no article text to index: {path}",
+    "boilerplate": "source file has no article text to index: {path}",
+    "directory": "source is a directory, not a text file: {path}",
+    "missing": "source file not found: {path}",
+    "broken_symlink": "source file not found: {path}",
+    "fifo": "source is not a regular file (a device, pipe or socket): {path}",
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD))
+def test_bad_source_is_refused_by_name_and_the_live_index_is_untouched(tmp_path, live_index, kind):
+    before, answers = _snapshot(live_index), _answers(live_index)
+    path = _bad_source(tmp_path, kind)
+    expected = BAD[kind].format(path=path)
+
+    with pytest.raises(SourceError) as info:
+        build_index(path, live_index, model="fake-hash")
+    assert str(info.value) == expected
+
+    # The CLI: the path exactly as given, one line, exit 1, no traceback.
+    result = CliRunner().invoke(
+        cli, ["index", "build", "--source", str(path), "--index-dir", str(live_index), "--model", "fake-hash"]
+    )
+    assert result.exit_code == 1, result.output
+    assert result.stderr == f"Error: {expected}\n"
+    assert result.stdout == ""
+    assert not isinstance(result.exception, SourceError)  # turned into a message, not raised
+
+    assert _snapshot(live_index) == before
+    assert _answers(live_index) == answers
+    CASES[f"bad file: {kind}"] += 2
+
+
+def test_unreadable_source_is_named(tmp_path, live_index, monkeypatch):
+    """Permission denied (simulated: the tests may run as root, who can read anything)."""
+    path = tmp_path / "secret.txt"
+    path.write_text(STORY, encoding="utf-8")
+    real = Path.read_bytes
+
+    def denied(self: Path) -> bytes:
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    with pytest.raises(SourceError, match=re.escape(f"cannot read source file {path}: Permission denied")):
+        build_index(path, live_index, model="fake-hash")
+    CASES["bad file: unreadable"] += 1
+
+
+def test_file_vanishing_mid_read_is_a_clear_error(tmp_path, live_index, monkeypatch):
+    """The file is there when the build looks and gone when it reads: 'not found', the live index untouched."""
+    before = _snapshot(live_index)
+    path = tmp_path / "fleeting.txt"
+    path.write_text(STORY, encoding="utf-8")
+    real = Path.read_bytes
+
+    def vanish_then_read(self: Path) -> bytes:
+        if self == path:
+            self.unlink()
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", vanish_then_read)
+    with pytest.raises(SourceError) as info:
+        build_index(path, live_index, model="fake-hash")
+    assert str(info.value) == f"source file not found: {path}"
+    assert _snapshot(live_index) == before
+    CASES["bad file: vanishes mid-read"] += 1
+
+
+def test_source_deleted_during_embedding_still_gives_a_complete_index(tmp_path, fake_embedder):
+    """The text was read before embedding: the index is complete, loads, answers and is not called stale."""
+    path = tmp_path / "story.txt"
+    path.write_text(STORY, encoding="utf-8")
+
+    def progress(total: int):
+        path.unlink()
+        return None
+
+    manifest = build_index(path, tmp_path / "idx", model="fake-hash", progress=progress)
+    assert not path.exists()
+    loaded = load_index(tmp_path / "idx")
+    assert [s.text for s in loaded.sentences] == [s.text for s in split_sentences(STORY)]
+    assert Retriever.load(tmp_path / "idx").ask("Which boats sank?").citations[0].text == (
+        "Three fishing boats sank in the harbour."
+    )
+    assert staleness(manifest) == staleness(manifest, path)  # the sentences are stored: a moved source still answers
+    assert not staleness(manifest).stale
+    CASES["bad file: deleted during embedding"] += 1
+
+
+def test_source_changed_during_embedding_is_reported_stale(tmp_path, fake_embedder):
+    """The index holds the text as read; `qa index info` then says the file changed and how to rebuild."""
+    path = tmp_path / "story.txt"
+    path.write_text(STORY, encoding="utf-8")
+
+    def progress(total: int):
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write("\nA late update arrived. The storm moved east.\n")
+        return None
+
+    build_index(path, tmp_path / "idx", model="fake-hash", progress=progress)
+    loaded = load_index(tmp_path / "idx")
+    assert [s.text for s in loaded.sentences] == [s.text for s in split_sentences(STORY)]
+    result = CliRunner().invoke(cli, ["index", "info", "--index-dir", str(tmp_path / "idx")])
+    assert result.exit_code == 0
+    assert f"status:        stale: {path} has changed since the index was built; rebuild with: qa index build" in (
+        result.stdout
+    )
+    CASES["bad file: changed during embedding"] += 1
+
+
+def test_text_without_sentence_punctuation_is_indexed_line_by_line(tmp_path, fake_embedder):
+    path = tmp_path / "notes.txt"
+    path.write_text("storm hits the coast\nthree boats sank\n\nschools stay closed until friday\n", encoding="utf-8")
+    build_index(path, tmp_path / "idx", model="fake-hash")
+    loaded = load_index(tmp_path / "idx")
+    assert [(s.text, s.paragraph) for s in loaded.sentences] == [
+        ("storm hits the coast", 0),
+        ("three boats sank", 0),
+        ("schools stay closed until friday", 1),
+    ]
+    CASES["odd file: no sentence punctuation"] += 1
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r", "\u2028"])
+def test_other_line_endings_and_a_bom_keep_offsets_verbatim(tmp_path, fake_embedder, newline):
+    text = "\ufeff" + STORY.replace("\n", newline)
+    path = tmp_path / "story.txt"
+    path.write_bytes(text.encode("utf-8"))
+    doc = load_document(path)
+    assert [s.text for s in doc.sentences] == [s.text for s in split_sentences(STORY)]
+    assert all(doc.text[s.start : s.end] == s.text for s in doc.sentences)
+    CASES["odd file: line endings and BOM"] += 1
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text)
+
+
+def test_article_on_one_huge_line_is_split_into_its_sentences(tmp_path, fake_embedder):
+    """A scraper that lost every newline: 80 KB on one line is indexed sentence by sentence, nothing lost."""
+    line = " ".join(DEFAULT_SOURCE.read_text(encoding="utf-8").split())
+    text = " ".join([line] * 10)
+    path = tmp_path / "oneline.txt"
+    path.write_text(text, encoding="utf-8")
+    build_index(path, tmp_path / "idx", model="fake-hash")
+    sentences = load_index(tmp_path / "idx").sentences
+    assert all(text[s.start : s.end] == s.text for s in sentences)
+    assert max(len(s.text) for s in sentences) < 500
+    assert _words(" ".join(s.text for s in sentences)) == _words(text)  # every word cited once, in order
+    assert "In a call with reporters on Feb. 26, a U.S. administration official repeatedly referred to the " in (
+        " ".join(s.text for s in sentences)
+    )
+    assert sum("Nearly 6,000 have been detained." == s.text for s in sentences) == 10
+    CASES["odd file: one huge line of prose"] += 1
+
+
+def test_one_huge_line_without_spaces_or_punctuation_is_cited_in_pieces(tmp_path, fake_embedder):
+    text = "x" * 50_000 + "\n\n" + "word " * 5_000
+    path = tmp_path / "blob.txt"
+    path.write_text(text, encoding="utf-8")
+    build_index(path, tmp_path / "idx", model="fake-hash")
+    sentences = load_index(tmp_path / "idx").sentences
+    assert all(text[s.start : s.end] == s.text for s in sentences)
+    assert all(0 < len(s.text) <= MAX_SENTENCE_CHARS for s in sentences)
+    assert "".join(s.text for s in sentences if s.paragraph == 0) == "x" * 50_000
+    assert _words(" ".join(s.text for s in sentences if s.paragraph == 1)) == ["word"] * 5_000
+    CASES["odd file: one huge line without spaces"] += 1
+
+
+def test_markup_in_the_source_is_quoted_as_text(tmp_path, fake_embedder):
+    text = '<p>The mayor said <script>alert("x")</script> help is coming.</p>\n\n**Schools** stay [closed](http://x).\n'
+    path = tmp_path / "page.txt"
+    path.write_text(text, encoding="utf-8")
+    build_index(path, tmp_path / "idx", model="fake-hash")
+    sentences = load_index(tmp_path / "idx").sentences
+    # verbatim, neither stripped nor interpreted
+    assert [s.text for s in sentences] == [
+        '<p>The mayor said <script>alert("x")</script> help is coming.',
+        "</p>",
+        "**Schools** stay [closed](http://x).",
+    ]
+    CASES["odd file: markup"] += 1
+
+
+def test_index_dir_that_is_a_file_is_named(tmp_path, fake_embedder):
+    source = tmp_path / "story.txt"
+    source.write_text(STORY, encoding="utf-8")
+    target = tmp_path / "not-a-dir"
+    target.write_text("hello")
+    result = CliRunner().invoke(
+        cli, ["index", "build", "--source", str(source), "--index-dir", str(target), "--model", "fake-hash"]
+    )
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: index directory is a file, not a directory: {target}\n"
+    assert target.read_text() == "hello"
+    CASES["bad index dir: a file"] += 1
+
+
+def test_relative_paths_are_used_as_given_and_named(tmp_path, fake_embedder, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("my story.txt").write_text(STORY, encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["index", "build", "--source", "my story.txt", "--index-dir", "rel idx", "--model", "fake-hash"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "rel idx" / CURRENT).is_file()
+    assert load_index(tmp_path / "rel idx").manifest.source == str(tmp_path / "my story.txt")
+    result = CliRunner().invoke(cli, ["index", "build", "--source", "missing.txt", "--index-dir", "rel idx"])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: source file not found: {tmp_path / 'missing.txt'}\n"
+    CASES["paths: relative"] += 2
+
+
+# --- regression tests for bugs these tests found ------------------------------------------------------------------
+
+
+def test_nul_byte_after_the_first_8_kib_is_refused(tmp_path, live_index):
+    """Used to break: only the first 8 KiB were checked for NUL bytes, so a later NUL was indexed, and the C
+    embedding engine (which reads C strings) embedded that sentence only up to the NUL."""
+    path = tmp_path / "late-nul.txt"
+    data = b"A calm sentence about the sea. " * 300 + b"The storm \x00 hit the coast."
+    path.write_bytes(data)
+    with pytest.raises(SourceError) as info:
+        build_index(path, live_index, model="fake-hash")
+    assert str(info.value) == (
+        f"source file looks binary (NUL byte at offset {data.index(0)}), expected UTF-8 text: {path}"
+    )
+
+
+def test_fifo_source_is_refused_instead_of_blocking(tmp_path):
+    """Used to break: a named pipe (or a device such as /dev/zero) as --source made the build block forever
+    (or read without end) in read_bytes."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    outcome: list[BaseException] = []
+    reader = threading.Thread(target=lambda: _capture(outcome, load_document, pipe), daemon=True)
+    reader.start()
+    reader.join(timeout=30)
+    blocked = reader.is_alive()
+    if blocked:  # let the reader go: a writer that opens and closes the pipe gives it an end of file
+        os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(timeout=30)
+    assert not blocked, "reading a FIFO source blocked"
+    assert [str(e) for e in outcome] == [f"source is not a regular file (a device, pipe or socket): {pipe}"]
+    with pytest.raises(SourceError, match="not a regular file"):
+        load_document("/dev/zero")
+
+
+def _capture(sink: list[BaseException], fn, *args) -> None:
+    try:
+        fn(*args)
+    except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+        sink.append(exc)
+
+
+def test_huge_paragraph_reaches_the_sentence_splitter_in_blocks(monkeypatch):
+    """Used to break: a whole paragraph went to pysbd at once, whose cost grows with the square of its length
+    (it searches the paragraph from its start for every sentence): this 106 KB line took 8.7 s (now 1.1 s), and a
+    1 MB article on one line an estimated quarter of an hour."""
+    import qa.ingest
+
+    seen: list[int] = []
+    real = qa.ingest._segment
+    monkeypatch.setattr(qa.ingest, "_segment", lambda text: seen.append(len(text)) or real(text))
+    text = "The storm hit the coast on Monday. Three boats sank. " * 2_000
+    sentences = split_sentences(text)
+    assert len(sentences) == 4_000
+    assert max(seen) <= 10_000
+    assert all(text[s.start : s.end] == s.text for s in sentences)
+
+
+def test_byte_order_mark_inside_the_file_leaves_no_leading_space(tmp_path):
+    """Used to break: a BOM followed by a space in the middle of a file (two files pasted together) gave a
+    sentence starting with a space, because the BOM was stripped after the whitespace."""
+    text = "The first file ends here. \ufeff The second file starts here."
+    sentences = split_sentences(text)
+    assert [s.text for s in sentences] == ["The first file ends here.", "The second file starts here."]
+    assert all(text[s.start : s.end] == s.text for s in sentences)
+
+
+# --- property: arbitrary bytes as the source ----------------------------------------------------------------------
+
+_PIECES = st.sampled_from(
+    [
+        "The", "storm", "hit", "U.S.", "Mr.", "Feb. 26", "...", "…", "?", "!", ".", "\n", "\n\n", " ", "\t", "\r\n",
+        "“", "”", "«", "»", "(", ")", "[x]", "Read more", "<b>", "</b>", "Путін", "сказав", "😀", "\u200f", "\u202e",
+        "\ufeff", "\x0b", "\x85", "\u2028", "—", "'", '"', "1.", "a.m.", "\x07", "\x1b[31m",
+    ]
+)  # fmt: skip
+_SOURCES = st.one_of(
+    st.binary(max_size=300).map(lambda b: ("random bytes", b)),
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=300).map(lambda s: ("random text", s.encode())),
+    st.lists(_PIECES, max_size=80).map(lambda p: ("article-like text", "".join(p).encode())),
+    st.lists(_PIECES, max_size=80).map(lambda p: ("article-like text", " ".join(p).encode())),
+)
+
+
+@settings(
+    max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(case=_SOURCES)
+def test_any_file_gives_a_clear_error_or_a_verbatim_document(tmp_path_factory, case):
+    category, data = case
+    path = tmp_path_factory.mktemp("src") / "source.txt"
+    path.write_bytes(data)
+    CASES[f"property: {category}"] += 1
+    try:
+        doc = load_document(path)
+    except SourceError as exc:
+        assert str(exc).endswith(f": {path}") and "\n" not in str(exc)
+        return
+    assert doc.sentences
+    for i, s in enumerate(doc.sentences):
+        assert s.id == i
+        assert doc.text[s.start : s.end] == s.text
+        assert s.text == s.text.strip() and re.search(r"\w", s.text)
+    paragraphs = [s.paragraph for s in doc.sentences]
+    assert paragraphs[0] == 0 and all(b - a in (0, 1) for a, b in zip(paragraphs, paragraphs[1:], strict=False))
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=_SOURCES)
+def test_any_file_gives_a_clear_error_or_an_index_that_answers(tmp_path_factory, fake_embedder, case):
+    category, data = case
+    root = tmp_path_factory.mktemp("build")
+    path = root / "source.txt"
+    path.write_bytes(data)
+    CASES[f"property (build + ask): {category}"] += 1
+    try:
+        build_index(path, root / "idx", model="fake-hash")
+    except SourceError:
+        assert not (root / "idx").exists()  # nothing written, not even an empty directory
+        return
+    assert (root / "idx" / CURRENT).is_file()
+    answer = Retriever.load(root / "idx").ask("What happened?", 3)
+    assert 1 <= len(answer.citations) <= 3
+    assert all(data.decode("utf-8")[c.start : c.end] == c.text for c in answer.citations)
+
+
+def test_source_path_in_bytes_that_are_not_utf8_is_indexed(tmp_path, fake_embedder):
+    """Used to break: the manifest was encoded as strict UTF-8, so a source path holding bytes that are not UTF-8
+    (lone surrogates once decoded, PEP 383) raised UnicodeEncodeError after embedding: a traceback, no index."""
+    folder = Path(os.fsdecode(os.fsencode(tmp_path) + b"/caf\xe9 articles"))
+    folder.mkdir()
+    source = folder / "story.txt"
+    source.write_text(STORY, encoding="utf-8")
+    build_index(source, tmp_path / "idx", model="fake-hash")
+    loaded = load_index(tmp_path / "idx")
+    assert loaded.manifest.source == str(source)
+    assert not staleness(loaded.manifest, source).stale
+    assert Retriever.load(tmp_path / "idx").ask("Which boats sank?").citations[0].source == str(source)
