@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from qa.embed import DEFAULT_MODEL
+from qa.paths import DEFAULT_MODEL
 
 
 @contextmanager

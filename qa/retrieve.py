@@ -16,6 +16,9 @@ from qa.index import LoadedIndex, load_index, rebuild_command, staleness
 from qa.lexical import LexicalIndex
 
 MAX_QUESTION_CHARS = 2000
+# What the model reads of a long question: embedding cost grows with its length (a 2,000-character question took
+# 1.75 s and held the model from everyone else); the first 1,000 characters carry the question.
+MAX_EMBED_CHARS = 1000
 MAX_K = 20
 _WORD = re.compile(r"\w")
 # Above this many sentences, only the best candidates of each view are scored exactly.
@@ -82,7 +85,8 @@ class Retriever:
         small BM25 term that breaks near-ties in favour of sentences sharing the question's words and names."""
         matches = self.lexical.match(question)
         names = self.lexical.cross_script_names(matches)
-        q = self.embedder.embed_queries([f"{question} ({', '.join(names)})" if names else question])
+        head = question[:MAX_EMBED_CHARS]
+        q = self.embedder.embed_queries([f"{head} ({', '.join(names)})" if names else head])
         n = len(self.sentences)
         dense = np.zeros(n, dtype=np.float32)
         for view, flat in self.index.vectors.items():
