@@ -15,19 +15,8 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from pathlib import Path
 
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
-SHORT_MAX_WORDS = 4
-
-
-def load(name: str) -> list[tuple[str, str]]:
-    rows = []
-    for line in (DATA / f"language_{name}.tsv").read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            lang, text = line.split("\t", 1)
-            rows.append((lang, text))
-    return rows
+from tests.test_language import SHORT_MAX_WORDS, load  # the labelled sets, read as the tests read them
 
 
 def langdetect_alone(text: str) -> str:

@@ -8,7 +8,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -60,3 +63,21 @@ def bundled_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(autouse=True)
 def _isolated_default_index(bundled_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QA_INDEX_DIR", str(bundled_index))
+
+
+def report_cases(request: pytest.FixtureRequest, group: str, cases: Counter[str]) -> None:
+    """Print the cases tried per category; with QA_RELIABILITY_COUNTS=file.json also merge them into that file."""
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line("")
+            reporter.write_line(
+                f"reliability cases tried ({group}): " + ", ".join(f"{k}={v}" for k, v in cases.items())
+            )
+    target = os.environ.get("QA_RELIABILITY_COUNTS")
+    if target:
+        path = Path(target)
+        data = json.loads(path.read_text()) if path.is_file() else {}
+        data[group] = dict(cases)
+        path.write_text(json.dumps(data, indent=2))

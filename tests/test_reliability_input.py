@@ -30,6 +30,7 @@ from qa.cli import cli
 from qa.errors import QuestionError
 from qa.messages import t
 from qa.paths import DEFAULT_SOURCE
+from tests.conftest import report_cases
 
 ARTICLE = DEFAULT_SOURCE.read_text(encoding="utf-8")
 QA = Path(sys.executable).with_name("qa")  # the real console script of this venv
@@ -42,18 +43,7 @@ CASES: Counter[str] = Counter()
 @pytest.fixture(scope="module", autouse=True)
 def _report_cases(request: pytest.FixtureRequest):
     yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is not None and capture is not None:
-        with capture.global_and_fixture_disabled():
-            reporter.write_line("")
-            reporter.write_line("reliability cases tried (input): " + ", ".join(f"{k}={v}" for k, v in CASES.items()))
-    target = os.environ.get("QA_RELIABILITY_COUNTS")
-    if target:
-        path = Path(target)
-        data = json.loads(path.read_text()) if path.is_file() else {}
-        data["input"] = dict(CASES)
-        path.write_text(json.dumps(data, indent=2))
+    report_cases(request, "input", CASES)
 
 
 # --- the documented contract, as an oracle -----------------------------------------------------------------------

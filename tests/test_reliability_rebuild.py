@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import json
-import os
 import queue
 import re
 import shlex
@@ -36,6 +35,7 @@ from qa.ingest import load_document
 from qa.paths import DEFAULT_SOURCE
 from qa.retrieve import Retriever
 from qa.service import LiveRetriever
+from tests.conftest import report_cases
 
 TESTS = Path(__file__).resolve().parent
 QA = Path(sys.executable).with_name("qa")  # the real console script of this venv
@@ -54,18 +54,7 @@ CASES: Counter[str] = Counter()
 @pytest.fixture(scope="module", autouse=True)
 def _report_cases(request: pytest.FixtureRequest):
     yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is not None and capture is not None:
-        with capture.global_and_fixture_disabled():
-            reporter.write_line("")
-            reporter.write_line("reliability cases tried (rebuild): " + ", ".join(f"{k}={v}" for k, v in CASES.items()))
-    target = os.environ.get("QA_RELIABILITY_COUNTS")
-    if target:
-        path = Path(target)
-        data = json.loads(path.read_text()) if path.is_file() else {}
-        data["rebuild"] = dict(CASES)
-        path.write_text(json.dumps(data, indent=2))
+    report_cases(request, "rebuild", CASES)
 
 
 def _answers(index_dir: Path, questions: list[str]) -> list[dict]:

@@ -7,7 +7,6 @@ verbatim slice of the file.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import threading
@@ -25,6 +24,7 @@ from qa.index import CURRENT, build_index, load_index, staleness
 from qa.ingest import MAX_SENTENCE_CHARS, load_document, split_sentences
 from qa.paths import DEFAULT_SOURCE
 from qa.retrieve import Retriever
+from tests.conftest import report_cases
 
 STORY = (
     "Storm Hits Coast\n\n"
@@ -40,25 +40,7 @@ CASES: Counter[str] = Counter()  # cases tried per category, reported at the end
 @pytest.fixture(scope="module", autouse=True)
 def _report_cases(request: pytest.FixtureRequest):
     yield
-    _report(request, "sources", CASES)
-
-
-def _report(request: pytest.FixtureRequest, group: str, cases: Counter[str]) -> None:
-    """Print the cases tried per category; with QA_RELIABILITY_COUNTS=file.json also merge them into that file."""
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is not None and capture is not None:
-        with capture.global_and_fixture_disabled():
-            reporter.write_line("")
-            reporter.write_line(
-                f"reliability cases tried ({group}): " + ", ".join(f"{k}={v}" for k, v in cases.items())
-            )
-    target = os.environ.get("QA_RELIABILITY_COUNTS")
-    if target:
-        path = Path(target)
-        data = json.loads(path.read_text()) if path.is_file() else {}
-        data[group] = dict(cases)
-        path.write_text(json.dumps(data, indent=2))
+    report_cases(request, "sources", CASES)
 
 
 def _snapshot(index_dir: Path) -> dict[str, bytes]:
