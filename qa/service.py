@@ -11,10 +11,9 @@ import threading
 from pathlib import Path
 
 from qa.answer import Answer
-from qa.embed import DEFAULT_MODEL
 from qa.errors import BadIndexError, IndexMissingError
 from qa.index import CURRENT, build_index, read_manifest, staleness
-from qa.paths import DEFAULT_SOURCE, default_index_dir
+from qa.paths import DEFAULT_MODEL, DEFAULT_SOURCE, default_index_dir
 from qa.retrieve import Retriever
 
 log = logging.getLogger("qa")
@@ -36,6 +35,7 @@ class LiveRetriever:
         self._lock = threading.Lock()
         self._retriever: Retriever | None = None
         self._build_id = ""
+        self._broken_build_id = ""  # a live build that failed to load: not retried on every question
 
     def _live_build_id(self) -> str:
         try:
@@ -45,11 +45,11 @@ class LiveRetriever:
 
     def retriever(self) -> Retriever:
         build_id = self._live_build_id()
-        if self._retriever is not None and build_id == self._build_id:
+        if self._retriever is not None and build_id in (self._build_id, self._broken_build_id):
             return self._retriever
         with self._lock:
             build_id = self._live_build_id()
-            if self._retriever is None or build_id != self._build_id:
+            if self._retriever is None or build_id not in (self._build_id, self._broken_build_id):
                 try:
                     retriever = self._open()
                     # The build actually loaded: CURRENT may already name a newer one, which the next call opens.
@@ -57,7 +57,8 @@ class LiveRetriever:
                 except BadIndexError:
                     if self._retriever is None:
                         raise
-                    # A half-visible rebuild must not take the service down: keep answering from the old one.
+                    # A broken new build must not take the service down: keep answering from the old one.
+                    self._broken_build_id = build_id
                     log.warning("qa: keeping the previous index; the new one in %s did not load", self.index_dir)
             return self._retriever
 
