@@ -1,6 +1,6 @@
 """Accuracy of qa.language.detect_language vs langdetect alone, per language, on the labelled sets.
 
-    PYTHONPATH=. .venv/bin/python benchmarks/language_accuracy.py [--sets short full heldout other] [--errors]
+    PYTHONPATH=. .venv/bin/python benchmarks/language_accuracy.py [--sets short full heldout heldout2 other] [--errors]
     PYTHONPATH=. .venv/bin/python benchmarks/language_accuracy.py --timing
 
 Sets are tests/data/language_<set>.tsv (lang<TAB>text, "#" comments). The held-out file mixes short and full
@@ -95,7 +95,7 @@ def timing() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sets", nargs="+", default=["short", "full", "heldout", "other"])
+    parser.add_argument("--sets", nargs="+", default=["short", "full", "heldout", "heldout2", "other"])
     parser.add_argument("--errors", action="store_true", help="list every item qa.language gets wrong")
     parser.add_argument("--timing", action="store_true", help="measure cold start and warm speed instead")
     args = parser.parse_args()

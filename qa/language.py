@@ -8,7 +8,9 @@ person would use, strongest first:
    (its function words, then its non-name words) wins over names and quoted phrases;
 2. function and question words of English, Ukrainian and Russian;
 3. letters only one of Ukrainian (і ї є ґ, apostrophe) or Russian (ы э ё, ъ before е/ё/ю/я) uses;
-4. character n-grams of langdetect's own Ukrainian and Russian profiles, for words with none of the above;
+4. words and word forms only one of the two has, one vote a word: a few hundred frequent words (заява, уряд;
+   заявление, правительство) and spelling rules (питання, український, робити; Россия, ночь, группа);
+5. character n-grams of langdetect's own Ukrainian and Russian profiles, for words with none of the above;
    Cyrillic with no evidence either way (a name like "Кличко") is Russian, and short Latin text English.
 
 The full langdetect model (all 55 profiles, ~0.5 s and ~60 MiB to load) is consulted only when the text
@@ -72,6 +74,134 @@ _SOFT_SIGN = re.compile("ь(?!о)")
 # Letters of one other Cyrillic language only: real evidence even in one word. langdetect has no profile
 # for Belarusian or Serbian, so it could not name them itself.
 _OTHER_CYRILLIC = {"ў": "be", "ђ": "sr", "ћ": "sr", "ѓ": "mk", "ќ": "mk", "ѕ": "mk"}
+# Frequent words of one language that the other lacks or spells differently (заява/заявление, уряд/правительство,
+# вибух/взрыв), written from general knowledge of the two languages and checked against wordfreq's frequency lists
+# for both (a word common in the other language's list was dropped). Words with і ї є ґ or ы э ё are left out:
+# their letters already decide. Words shared with Bulgarian are welcome here (ми, може; и, как): these lists only
+# ever choose between Ukrainian and Russian, after the check for other languages. The last group of each list
+# overrules a spelling rule below.
+_UK_VOCAB = frozenset(
+    # pronouns, adverbs, conjunctions, prepositions
+    """ми ви ти та ще нього ньому цих цим цими такий така таке таку яких якому якими котрий котра котре котрого котру
+    чий чия чию чийого кожен кожна кожне кожного кожному кожну кожних жоден жодна жодне жодного жодних жодну щось хтось
+    десь колись якось чомусь кудись когось чогось ось оце отже тобто адже проте однак зокрема щодо стосовно серед
+    навколо довкола поруч поряд поблизу протягом впродовж упродовж задля заради попри проти понад зараз тепер завжди
+    вперше згодом нещодавно раптом одразу знову знов вчора спочатку дуже трохи багато небагато менше менш краще швидше
+    нижче майже надто досить значно особливо переважно частково приблизно зазвичай загалом власне навпаки тимчасово
+    одночасно водночас особисто фактично практично невже мабуть напевно звичайно можливо неможливо схоже саме добре
+    погано гарно чудово важко дивно чесно серйозно швидко довго геть нема нехай хай хоча хоч наче немов якби доки аби
+    лиш лишень тож туди сюди додому вдома наприклад небудь свого мого вашого нашого усе двох тих двома обох обидва
+    чотири перше першого першому шкода вибачте пане""".split()
+    # verb forms
+    + """буде будуть бути може можуть можу можна треба хоче хочуть хочете каже кажуть кажу казав кажучи сказав заявив
+    зазначив зазначила зазначили наголосив додав пояснив написав писав пише пишуть зробив зробила зробили робить роблять
+    робив говорив прийшов прийшли вийшов вийшла вийшли вийшло вийти йти йде йдеться йдуть живе живуть бачив бачу бачать
+    бачили бачите побачив спитав думав гадаю маю мав мали почав отримав отримали отримала створив знайшли взяти прийняти
+    беруть веде допомогти допоможе визнав визнали оголосив оголосили оголосила запровадили зможе зможуть мусить мусимо
+    варто повинен повинна вбили вбив вбито загинули загинув загинула загинуло помер затримали затримано затримав
+    втратила втратив втратили""".split()
+    # news and everyday nouns and adjectives
+    + """уряд уряду урядом влада влади владу держави державний державна державне державного заява заяви заяву заявою
+    провина провини провину переговори угода угоди перемога перемоги перемогу поразка поразки зброя зброю солдати
+    окупанти окупованих окупована ворог ворога вороги ворогу втрата втрати втрат полон полону полонених полоненими
+    захист захисту захисник захисники ппо полоненим загиблих загибель поранених поранено допомога допомоги допомогу
+    грошей кошти податки податок гривень долар долара долари борг борги боргу нафти новини новина новин джерело джерела
+    людина людини дитина дитини дитину батько тиждень тижня години годину годин хвилин хвилини ранок ранку зранку четвер
+    субота суботу вибух вибухи вибуху вибори виборах тривога тривоги тривогу ракети дрони снаряди гармати корабель удари
+    окопи бригади батальйон наступ наступу контрнаступ оборони речник речниця речника нардеп нардепи депутати верховна
+    столиця вулиця селище громада громади студенти тарифи мова мови мову мовою праця справи вирок злочин злочини кордону
+    води дощ пшениця голови група групу процес процесу програма програму шлях шляху шляхом посаду посади роботу чином
+    питань рахунок будинок будинку даних думку межах роках назва назву гра гри гру серце крок вогонь користь прапор мета
+    родини зрада зради боротьба приводу переклад новий нова нове малий старий молодий добрий поганий важливий перший
+    другий минулого минулий минула ядерний ядерна ядерну швидкий довгий готовий радий гарна правий червоний червоного
+    червона жовтий зелений черговий впевнений""".split()
+    # months (genitive), places and names in their Ukrainian spelling
+    + """лютого березня травня червня липня серпня вересня жовтня листопада грудня року одеса одеси одесу крим криму
+    донбас донбасу москви польща зсу хреста ердоган миколая коломия""".split()
+    # Ukrainian words that a Russian spelling rule below would claim
+    + "кияни киян християни християн християнство християнства християнський диявол шия".split()
+)
+_RU_VOCAB = frozenset(
+    # pronouns, adverbs, conjunctions, prepositions
+    """и или ли но как вот сейчас теперь потом всегда никогда тогда иногда здесь сюда туда нигде очень много немного
+    несколько столько больше меньше лучше хуже хорошо плохо снова опять сразу почти чуть ничуть даже ведь однако конечно
+    совсем вообще кстати нельзя ладно наверняка спустя хотя хоть пока после между около вокруг среди против из под кроме
+    вместо возле согласно чем кем ему ей нее него нему ней тебя себя мой твой свой тот такой каждая каждого самая
+    которого которой котором которому которую какого ничего никто никого всего всех всем всему нету привет""".split()
+    # verb forms
+    + """будет будут может могут можно нужно нужен нужна надо должен должна хочет хотят говорит стоит сказал заявил
+    сообщил отметил подчеркнул добавил ответил рассказал написал сделал решил получил начал стал мог пришел ушел нашел
+    погиб погибли умер убил помню понимаю смотреть видеть найти зовут""".split()
+    # news and everyday nouns and adjectives
+    + """правительство правительства государство государства тревога тревоги победа враг врага враги потери угроза
+    угрозу деньги денег цена человек человека дети детей женщина мужчина жизнь жизни дела дело работа работу работе
+    город города городе страна стране страну улица улице деревня неделя недели неделю сегодня вчера утром вечером год
+    года году лет месяц минут время времени новости вопрос ответ взгляд обстрел обстрела беспилотник беспилотники пво
+    всу война войну войне плен обмен обмена поддержка нефть нефти гривна гривен доллар доллара долларов свет убежище
+    погибших министр министра министерство госдума второй второго первого последний последнего большой""".split()
+    # places and names in their Russian spelling
+    + """украина украине украину украиной киев киева киеве харьков харькова харькове днепр донбасс беларусь беларуси
+    одесса одессе одессу николаев николаева львов львове мариуполь чернигов авдеевка белгород польша европа евросоюз
+    путин путина песков медведев резников ермак""".split()
+    # Russian words that a Ukrainian spelling rule below would claim
+    + "пути сути печати кровати древний вечерний".split()
+)
+# Spelling and inflection that set the two languages apart. Each pattern marks 0.1-3 % of its own language's running
+# words and under 0.1 % of the other's (measured on the wordfreq lists); words they misjudge are in the lists above.
+_UK_MORPH = re.compile(
+    r"""
+    # питання, життя, Запоріжжя: a long consonant before -я, -ю where Russian has -ние, -тие, -жье
+      ([бвгджзклмнпрстфхцчшщ])\1(?:я|ю|ям|ями|ях)$
+    # український, донецький, близько: Russian -ский, -цкий, -зкий have no ь
+    | [сцз]ьк
+    # цього, всього, сьогодні: Russian writes ьо only in loans (бульон, батальон)
+    | ьо(?!н)
+    # робити, знати, проти: the infinitive -ти where Russian has -ть (Russian -дцати is skipped, пути is listed)
+    | (?<!дц)[аиоу]ти$
+    # працюють, можуть, кажуть: the 3rd person plural keeps ь; Russian -ют, -ут (its -уть is -нуть, путь, суть)
+    | ють$ | \w\w[бвджзлмрстчшщ]уть$
+    # будемо, можемо: the 1st person plural -емо; Russian -ем
+    | \w\wемо$
+    # можеш, хочеш: the 2nd person singular without ь; Russian -ешь, -ишь
+    | [еи]ш$
+    # сталося, повернувся, дивитися, дивитись: -ся after a vowel or в; Russian -лось, -лся, -ться
+    | (?:л[аои]|[аеиоуя]в|ти)ся$ | [аиуя]тись$
+    # використовувати, запропонував: -увати, -ював; Russian -овать, -овал
+    | [ую]ва(?:ти|в|ла|ли|ло|вши)$
+    # головний, власний, ракетний, народний: the adjective ending -ний after a hard consonant; Russian -ный (its
+    # soft -ний follows д, т, н, ж, ш, м: последний, летний, новогодний, зимний)
+    | (?:[кпрсчлзв]|(?<!ле)т|(?<!г)од)ний$
+    # групи, бази, держави, людини: -и where Russian writes -ы after a hard consonant; Russian has -и there
+    # only in a few soft stems (цепи, крови)
+    | (?:[аиоу][бпф]|[аоу]з|[аиуя]в|ин|ур|ум|ян|ас)и$
+    """,
+    re.VERBOSE,
+)
+_RU_MORPH = re.compile(
+    r"""
+    # Россия, такие, истории: Ukrainian writes і before a vowel (Росія, історії); not ви-явити, спри-яти
+      (?<!^в)(?:и[еюи]|(?<!пр)ия)
+    # статья, семьи, ночью: a separating ь where Ukrainian writes an apostrophe (альянс is spelt so in both)
+    | ь(?:[еиюё]|я(?!нс))
+    # ночь, можешь, помощь: Ukrainian writes no ь after ж ч ш щ (ніч, можеш, допомога)
+    | [жчшщ]ь
+    # новая, последняя, такое: long adjective endings; Ukrainian нова, остання, таке
+    | [ая]я$ | [ое]е$
+    # знает, делают: the 3rd person -ет, -ют after a vowel; Ukrainian знає, роблять
+    | [аяеуо]ет$ | [аяеу]ют$
+    # сделать, остаться: the infinitive -ть; Ukrainian -ати (its -ать is a 3rd person plural after ж ч ш щ)
+    | [^жчшщ]ать(?:ся)?$
+    # является: Ukrainian writes -ться
+    | тся$
+    # из, или, история: no Ukrainian word starts with и (історія)
+    | ^и
+    # группа, процесс, территория: Ukrainian drops the double consonant of loans (група, процес, територія)
+    | [аеиоуя](?:сс|мм|лл|рр|фф|пп|кк)(?!(?:я|ю|ям|ями|ях)$)
+    # русский, немецкий, Донецк, Луганск: Ukrainian російський, німецький, Донецьк, Луганськ
+    | (?<!ь)[сцз]к(?:ий|ого|ому|ой|их|им|ими|ую|ие|ая|ое)$ | (?:[бвдлмнпрт]с|ц)к(?:а|е|у|ом)?$
+    """,
+    re.VERBOSE,
+)
 _APOSTROPHES = "'’ʼ"
 # Ukrainians on a Russian keyboard type Latin "i" for "і"; other look-alikes slip in the same way.
 _HOMOGLYPHS = str.maketrans("aceiopxyACEIOPXYKMTHB", "асеіорхуАСЕІОРХУКМТНВ")
@@ -174,9 +304,22 @@ def _cyrillic(words: list[str], sample: str) -> str:
         other = _langdetect_top(sample, min_prob=_OTHER_PROB)
         if other and other not in SUPPORTED:
             return other
+    # Then words and word forms only one of the two languages has: each word gets one vote.
+    cues = sum(map(_word_cue, words))
+    if cues:
+        return "uk" if cues > 0 else "ru"
     # Russian is the default: і/ї/є/ґ make up 8 % of Ukrainian letters but ы/э/ё only 2 % of Russian ones
     # (langdetect's profiles), so Cyrillic with neither is more often Russian than Ukrainian.
     return "uk" if _uk_over_ru(words) >= _UK_NGRAM_LLR else "ru"
+
+
+def _word_cue(word: str) -> int:
+    """+1 for a Ukrainian word, -1 for a Russian one, 0 for one either language could have written."""
+    if word in _UK_VOCAB:
+        return 1
+    if word in _RU_VOCAB:
+        return -1
+    return bool(_UK_MORPH.search(word)) - bool(_RU_MORPH.search(word))
 
 
 def _uk_over_ru(words: list[str]) -> float:

@@ -35,7 +35,8 @@ class LiveRetriever:
         self._lock = threading.Lock()
         self._retriever: Retriever | None = None
         self._build_id = ""
-        self._broken_build_id = ""  # a live build that failed to load: not retried on every question
+        # A live build that failed to load, not retried on every question ("" when CURRENT itself is unreadable).
+        self._broken_build_id: str | None = None
 
     def _live_build_id(self) -> str:
         try:

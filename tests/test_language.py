@@ -40,7 +40,7 @@ def heldout(kind: str) -> list[tuple[str, str]]:
 # the exact figures); a change that loses even one item on the full sets fails.
 FLOORS = {
     ("short", "en"): 1.0,
-    ("short", "uk"): 0.96,  # 55/57: "контрнаступ", "Шмигаль" carry no Ukrainian letter, word or strong n-gram
+    ("short", "uk"): 0.98,  # 56/57: "Шмигаль" carries no Ukrainian letter, word, spelling rule or strong n-gram
     ("short", "ru"): 1.0,
     ("full", "en"): 1.0,
     ("full", "uk"): 1.0,
@@ -56,7 +56,9 @@ def test_accuracy_floor(dataset: str, lang: str) -> None:
 # Measured once, after the rules were frozen; these items played no part in tuning.
 HELDOUT_FLOORS = {
     ("short", "en"): 1.0,
-    ("short", "uk"): 0.89,  # 26/29: "чия провина", "порт Одеси", "заява Лаврова" read as Russian
+    # 29/29 since the word and spelling tier; its three former misses (чия провина, порт Одеси, заява Лаврова) were
+    # named when that tier was written, so this figure is no longer a blind one.
+    ("short", "uk"): 1.0,
     ("short", "ru"): 1.0,
     ("full", "en"): 1.0,
     ("full", "uk"): 1.0,
@@ -67,6 +69,17 @@ HELDOUT_FLOORS = {
 @pytest.mark.parametrize(("kind", "lang"), sorted(HELDOUT_FLOORS))
 def test_heldout_accuracy_floor(kind: str, lang: str) -> None:
     assert accuracy(heldout(kind), lang) >= HELDOUT_FLOORS[kind, lang]
+
+
+# A second held-out set, written blind to the rules after the word and spelling tier was planned, and scored
+# once when it was done: 150 short items, about half of the uk/ru ones without any one-language letter.
+# Before that tier: uk 39/50 (78 %); after: en 50/50, uk 49/50, ru 50/50.
+HELDOUT2_FLOORS = {"en": 1.0, "uk": 0.98, "ru": 1.0}
+
+
+@pytest.mark.parametrize("lang", sorted(HELDOUT2_FLOORS))
+def test_blind_heldout2_accuracy_floor(lang: str) -> None:
+    assert accuracy(load("heldout2"), lang) >= HELDOUT2_FLOORS[lang]
 
 
 def test_labelled_sets_are_big_enough_and_balanced() -> None:
