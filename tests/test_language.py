@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -161,26 +160,15 @@ def test_no_letters_or_odd_input_is_english(text: str) -> None:
 
 
 def test_long_input_only_reads_a_prefix() -> None:
-    text = "Що відповів міністр? " * 5_000  # ~100 KB
-    start = time.perf_counter()
+    # ~4 KB of Ukrainian, then ~230 KB of English: read whole, English would win; only the prefix counts.
+    text = "Що відповів міністр? " * 200 + "What did the minister say about the army? " * 5_000
     assert detect_language(text) == "uk"
-    assert time.perf_counter() - start < 0.5
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text())
 def test_never_raises(text: str) -> None:
     assert re.fullmatch(r"[a-z]{2}", detect_language(text))
-
-
-def test_short_question_is_fast_once_warm() -> None:
-    questions = [text for _, text in load("short")]
-    for q in questions:
-        detect_language(q)
-    start = time.perf_counter()
-    for q in questions:
-        detect_language(q)
-    assert (time.perf_counter() - start) / len(questions) < 0.005
 
 
 @pytest.mark.parametrize(("code", "expected"), [("en", "en"), ("uk", "uk"), ("ru", "ru"), ("de", "en"), ("", "en")])
