@@ -214,7 +214,7 @@ def build_index(
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        previous = _live_build_id(index_dir)
+        previous = live_build_id(index_dir)
         pointer = index_dir / f".{CURRENT}.{build_id}"
         _write_synced(pointer, build_id.encode())
         os.replace(pointer, index_dir / CURRENT)
@@ -246,7 +246,8 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _live_build_id(index_dir: Path) -> str:
+def live_build_id(index_dir: Path) -> str:
+    """The build CURRENT names; "" when it is missing or unreadable (loading the index then says what is wrong)."""
     try:
         return (index_dir / CURRENT).read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError):

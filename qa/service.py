@@ -12,7 +12,7 @@ from pathlib import Path
 
 from qa.answer import Answer
 from qa.errors import BadIndexError, IndexMissingError
-from qa.index import CURRENT, build_index, read_manifest, staleness
+from qa.index import build_index, live_build_id, read_manifest, staleness
 from qa.paths import DEFAULT_MODEL, DEFAULT_SOURCE, default_index_dir
 from qa.retrieve import Retriever
 
@@ -38,18 +38,12 @@ class LiveRetriever:
         # A live build that failed to load, not retried on every question ("" when CURRENT itself is unreadable).
         self._broken_build_id: str | None = None
 
-    def _live_build_id(self) -> str:
-        try:
-            return (self.index_dir / CURRENT).read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError):  # missing or damaged: loading it says what is wrong
-            return ""
-
     def retriever(self) -> Retriever:
-        build_id = self._live_build_id()
+        build_id = live_build_id(self.index_dir)
         if self._retriever is not None and build_id in (self._build_id, self._broken_build_id):
             return self._retriever
         with self._lock:
-            build_id = self._live_build_id()
+            build_id = live_build_id(self.index_dir)
             if self._retriever is None or build_id not in (self._build_id, self._broken_build_id):
                 try:
                     retriever = self._open()
