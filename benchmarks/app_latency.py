@@ -24,6 +24,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from load_test import stop_app  # a sibling script: benchmarks/ is sys.path[0]
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
@@ -55,15 +57,6 @@ def wait_for_page(url: str, proc: subprocess.Popen, log: Path, timeout: float = 
     sys.exit(f"app.py did not serve {url} within {timeout} s")
 
 
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 def one_start(index_dir: Path, question: str) -> tuple[float, float]:
     """(seconds to the page, seconds to the first answer) for one `python app.py`."""
     from gradio_client import Client
@@ -79,7 +72,7 @@ def one_start(index_dir: Path, question: str) -> tuple[float, float]:
         Client(url, verbose=False).predict(question, 3, api_name="/ask")
         return page, time.perf_counter() - started
     finally:
-        stop(proc)
+        stop_app(proc)
         log.unlink(missing_ok=True)
 
 
@@ -101,7 +94,7 @@ def answer_times(index_dir: Path, questions: list[str], n: int) -> list[float]:
             times.append(time.perf_counter() - began)
         return times
     finally:
-        stop(proc)
+        stop_app(proc)
         log.unlink(missing_ok=True)
 
 
