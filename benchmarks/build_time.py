@@ -65,7 +65,7 @@ def main() -> None:
 
     from qa.embed import BATCH
     from qa.index import view_texts
-    from qa.ingest import load_document
+    from qa.sources import load_source as load_document
     from qa.paths import DEFAULT_SOURCE
 
     views = view_texts(load_document(DEFAULT_SOURCE).sentences)

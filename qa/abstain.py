@@ -22,9 +22,9 @@ FEATURES = ("top", "z", "cross_lingual")
 STRONG = 0.8  # probability above which a citation is shown as a strong match
 
 
-def features(scores: np.ndarray, score: float, language: str) -> list[float]:
+def features(scores: np.ndarray, score: float, cross_lingual: bool) -> list[float]:
     spread = float(scores.std()) or 1.0
-    return [score, (score - float(scores.mean())) / spread, float(language != "en")]
+    return [score, (score - float(scores.mean())) / spread, float(cross_lingual)]
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,10 @@ class Abstention:
     def for_model(cls, model_id: str) -> Abstention:
         return _calibrations().get(model_id, FALLBACK)
 
-    def probability(self, scores: np.ndarray, score: float, language: str) -> float:
-        """How likely a sentence with `score`, among `scores`, answers the question."""
-        x = features(scores, score, language)
+    def probability(self, scores: np.ndarray, score: float, cross_lingual: bool) -> float:
+        """How likely a sentence with `score`, among `scores`, answers the question; `cross_lingual`: the question
+        is in another language than the sentence's document."""
+        x = features(scores, score, cross_lingual)
         logit = self.bias + sum(
             w * (v - m) / s for w, v, m, s in zip(self.weights, x, self.mean, self.scale, strict=True)
         )

@@ -12,10 +12,13 @@ class Citation:
     score: float  # higher is better; comparable within one index and model
     sentence_id: int  # 0-based, stable for a given source file
     paragraph: int  # 0-based
-    source: str  # absolute path of the source file
-    start: int  # character offsets into the source decoded as UTF-8
+    source: str  # absolute path of the text it is a slice of: the source file itself for a plain-text file that
+    # has not changed since indexing, else the text stored in the index (HTML, Markdown, URLs, pasted text)
+    start: int  # character offsets into that text decoded as UTF-8
     end: int
     relevance: str  # "strong" | "moderate" | "weak": what a person is shown instead of the raw score
+    document: str = ""  # the document's title
+    document_id: str = ""  # its id in the index (`qa index info`)
 
 
 @dataclass(frozen=True)

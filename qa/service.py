@@ -63,7 +63,8 @@ class LiveRetriever:
             if reason:
                 log.warning("qa: building the index in %s (%s)", self.index_dir, reason)
                 build_index(self.source or DEFAULT_SOURCE, self.index_dir, self.model or DEFAULT_MODEL)
-        return Retriever.load(self.index_dir, source=self.source, model=self.model)
+        # An auto-built index is whatever library the user made of it since: only its model is required.
+        return Retriever.load(self.index_dir, source=None if self.auto_build else self.source, model=self.model)
 
     def _why_rebuild(self) -> str:
         try:
@@ -72,11 +73,10 @@ class LiveRetriever:
             return "no index yet"
         except BadIndexError as exc:
             return f"the existing one is unusable: {exc}"
-        state = staleness(manifest, self.source or DEFAULT_SOURCE, self.model or DEFAULT_MODEL)
-        return state.reason
+        return staleness(manifest, model=self.model or DEFAULT_MODEL).reason
 
-    def ask(self, question: str, k: int = 3) -> Answer:
-        return self.retriever().ask(question, k)
+    def ask(self, question: str, k: int = 3, *, document: str | None = None) -> Answer:
+        return self.retriever().ask(question, k, document=document)
 
 
 _default: LiveRetriever | None = None
@@ -93,9 +93,10 @@ def default_service() -> LiveRetriever:
         return _default
 
 
-def ask(question: str, k: int = 3) -> Answer:
-    """Answer `question` from the bundled article: up to k cited sentences, best first.
+def ask(question: str, k: int = 3, *, document: str | None = None) -> Answer:
+    """Answer `question` from the default index (the bundled article, or the library built there): up to k cited
+    sentences, best first, from every document or only from the one with id `document`.
 
-    Raises ValueError for an empty, too long or wordless question.
+    Raises ValueError for an empty, too long or wordless question, QAError for an unknown document.
     """
-    return default_service().ask(question, k)
+    return default_service().ask(question, k, document=document)

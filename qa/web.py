@@ -15,18 +15,16 @@ import html
 import logging
 import os
 import re
-from bisect import bisect_left
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.answer import Answer, Citation
 from qa.errors import QAError, QuestionError
-from qa.ingest import Sentence, paragraph_spans
 from qa.language import detect_language, reply_language
 from qa.messages import language_name, t
 from qa.retrieve import MAX_K
+from qa.sources import Block
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -129,29 +127,22 @@ def _html_escape(text: str) -> str:
     return html.escape(text).replace("$", "&#36;").replace("{", "&#123;").replace("}", "&#125;").replace("@", "&#64;")
 
 
-def article_html(text: str, sentences: Sequence[Sentence], citations: Sequence[Citation] = ()) -> str:
-    """The article as numbered paragraphs, the cited sentences marked and labelled [1], [2]… like the reply.
+def article_html(text: str, paragraphs: Sequence[Block], citations: Sequence[Citation] = ()) -> str:
+    """The document as numbered paragraphs, the cited sentences marked and labelled [1], [2]… like the reply.
 
-    Paragraph numbers are those of the index (`sentences`), so they match "paragraph N" in the reply. A
-    citation whose offsets no longer fit the text (the file changed under the index) is not highlighted.
+    `paragraphs` are the index's (so numbers match "paragraph N" in the reply); `citations` of this document only.
+    A citation whose offsets no longer fit the text is not highlighted. Wrapped lines are shown as one paragraph.
     """
     marks = {c.start: (c.end, n, c.relevance) for n, c in enumerate(citations, 1) if text[c.start : c.end] == c.text}
-    starts = [s.start for s in sentences]
-    spans = paragraph_spans(text)
-    parts = ['<div class="qa-article" lang="en">']
-    for i, (start, end) in enumerate(spans):
-        at = bisect_left(starts, start)
-        number = sentences[at].paragraph + 1 if at < len(sentences) and sentences[at].start < end else None
-        tag = "h2" if i == 0 and _is_headline(text[start:end]) else "p"
-        label = f'<span class="qa-pn" aria-hidden="true">{number}</span>' if number else ""
-        attrs = f' data-paragraph="{number}"' if number else ""
-        parts.append(f'<{tag} class="qa-p"{attrs}>{label}{_marked(text, start, end, marks)}</{tag}>')
+    parts = ['<div class="qa-article">']
+    for number, block in enumerate(paragraphs, 1):
+        tag = "h2" if number == 1 and block.kind == "heading" else "h3" if block.kind == "heading" else "p"
+        kind = " qa-item" if block.kind == "item" else ""
+        label = f'<span class="qa-pn" aria-hidden="true">{number}</span>'
+        body = _marked(text, block.start, block.end, marks)
+        parts.append(f'<{tag} class="qa-p{kind}" data-paragraph="{number}">{label}{body}</{tag}>')
     parts.append("</div>")
     return "".join(parts)
-
-
-def _is_headline(paragraph: str) -> bool:
-    return "\n" not in paragraph and len(paragraph.split()) <= 25 and not paragraph.rstrip().endswith((".", "”", '"'))
 
 
 def _marked(text: str, start: int, end: int, marks: dict[int, tuple[int, int, str]]) -> str:
@@ -159,14 +150,19 @@ def _marked(text: str, start: int, end: int, marks: dict[int, tuple[int, int, st
     pos = start
     for at in sorted(m for m in marks if start <= m < end):
         stop, n, relevance = marks[at]
-        out.append(_html_escape(text[pos:at]))
+        out.append(_shown(text[pos:at]))
         out.append(
             f'<sup class="qa-marker">[{n}]</sup><mark class="qa-cite qa-{relevance}" data-cite="{n}">'
-            f"{_html_escape(text[at:stop])}</mark>"
+            f"{_shown(text[at:stop])}</mark>"
         )
         pos = stop
-    out.append(_html_escape(text[pos:end]))
+    out.append(_shown(text[pos:end]))
     return "".join(out)
+
+
+def _shown(text: str) -> str:
+    # A hard-wrapped paragraph reads as one paragraph: line breaks inside it are shown as spaces.
+    return _html_escape(re.sub(r"[ \t]*\r?\n[ \t]*", " ", text))
 
 
 def message_language(message: str, previous: str) -> str:
@@ -186,11 +182,16 @@ class ChatApp:
         self.service = service
 
     def article(self, citations: Sequence[Citation] = ()) -> str:
-        """The article panel; empty if the article cannot be read (the chat says why, the log has the detail)."""
+        """The panel: the document of the first citation (else the first document), its cited sentences marked;
+        empty if it cannot be read (the chat says why, the log has the detail)."""
         try:
             retriever = self.service.retriever()
-            text = Path(retriever.index.manifest.source).read_text(encoding="utf-8")
-            return article_html(text, retriever.sentences, citations)
+            ids = [d.id for d in retriever.documents]
+            doc = ids.index(citations[0].document_id) if citations and citations[0].document_id in ids else 0
+            text = retriever.index.text_path(doc).read_text(encoding="utf-8")
+            shown = [c for c in citations if c.document_id == ids[doc]]
+            # Offsets are into the stored text, which for a plain-text file is the same text as the file.
+            return article_html(text, retriever.index.paragraphs[doc], shown)
         except Exception:
             log.exception("qa: rendering the article failed")
             return ""

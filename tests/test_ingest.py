@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from qa.errors import SourceError
-from qa.ingest import load_document, paragraph_spans, split_sentences
 from qa.paths import DEFAULT_SOURCE
+from qa.sources import load_source as load_document
+from qa.sources import split_text as split_sentences
 
 
 @pytest.fixture(scope="module")

@@ -31,10 +31,10 @@ from hypothesis import strategies as st
 from qa.cli import cli
 from qa.errors import BadIndexError, IndexCorruptError
 from qa.index import CURRENT, KEEP_BUILDS, build_index, load_index
-from qa.ingest import load_document
 from qa.paths import DEFAULT_SOURCE
 from qa.retrieve import Retriever
 from qa.service import LiveRetriever
+from qa.sources import load_source as load_document
 from tests.conftest import report_cases
 
 TESTS = Path(__file__).resolve().parent

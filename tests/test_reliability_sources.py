@@ -21,9 +21,11 @@ from hypothesis import strategies as st
 from qa.cli import cli
 from qa.errors import SourceError
 from qa.index import CURRENT, build_index, load_index, staleness
-from qa.ingest import MAX_SENTENCE_CHARS, load_document, split_sentences
 from qa.paths import DEFAULT_SOURCE
 from qa.retrieve import Retriever
+from qa.sources import MAX_SENTENCE_CHARS
+from qa.sources import load_source as load_document
+from qa.sources import split_text as split_sentences
 from tests.conftest import report_cases
 
 STORY = (
@@ -369,11 +371,11 @@ def test_huge_paragraph_reaches_the_sentence_splitter_in_blocks(monkeypatch):
     """Used to break: a whole paragraph went to pysbd at once, whose cost grows with the square of its length
     (it searches the paragraph from its start for every sentence): this 106 KB line took 8.7 s (now 1.1 s), and a
     1 MB article on one line an estimated quarter of an hour."""
-    import qa.ingest
+    import qa.sources.segment
 
     seen: list[int] = []
-    real = qa.ingest._segment
-    monkeypatch.setattr(qa.ingest, "_segment", lambda text: seen.append(len(text)) or real(text))
+    real = qa.sources.segment._segment
+    monkeypatch.setattr(qa.sources.segment, "_segment", lambda text, lang="en": seen.append(len(text)) or real(text, lang))
     text = "The storm hit the coast on Monday. Three boats sank. " * 2_000
     sentences = split_sentences(text)
     assert len(sentences) == 4_000

@@ -22,10 +22,10 @@ import pytest
 
 from qa.answer import Answer, Citation
 from qa.errors import QAError
-from qa.ingest import paragraph_spans, split_sentences
 from qa.messages import t
 from qa.paths import DEFAULT_SOURCE
 from qa.retrieve import MAX_QUESTION_CHARS
+from qa.sources import split_text as split_sentences
 
 REPO = Path(__file__).resolve().parent.parent
 ARTICLE = DEFAULT_SOURCE.read_text(encoding="utf-8")

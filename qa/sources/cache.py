@@ -1,0 +1,51 @@
+"""A folder of parsed Documents keyed by what they were made from, so an unchanged source is not split again.
+
+Sentence splitting is the slow part of reading a source (pysbd: about 1 ms a sentence); a rebuild of an unchanged
+library reads each file, hashes it, and takes its Document from here. JSON only; a damaged entry is ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+from qa.sources.document import Document
+from qa.sources.segment import Block, Sentence
+
+# Bump when splitting or extraction changes what a source turns into: older entries are then not used.
+SOURCES_VERSION = 1
+
+
+def cached_document(folder: Path | None, parts: tuple[str, ...], make: Callable[[], Document]) -> Document:
+    if folder is None:
+        return make()
+    key = hashlib.sha256("\0".join((str(SOURCES_VERSION), *parts)).encode("utf-8", "surrogatepass")).hexdigest()
+    path = folder / f"doc-{key}.json"
+    try:
+        return _decode(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    document = make()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        data = asdict(document)
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8", errors="surrogatepass")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+    return document
+
+
+def _decode(data: dict) -> Document:
+    text = data["text"]
+    sentences = tuple(Sentence(**row) for row in data["sentences"])
+    if any(text[s.start : s.end] != s.text for s in sentences):
+        raise ValueError("a cached sentence is not a slice of its text")
+    paragraphs = tuple(Block(**row) for row in data["paragraphs"])
+    fields = {k: data[k] for k in ("source", "kind", "sha256", "title", "language", "meta")}
+    return Document(text=text, sentences=sentences, paragraphs=paragraphs, **fields)

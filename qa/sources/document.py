@@ -1,0 +1,62 @@
+"""A Document: the stored text of one source, its sentences (exact slices of that text) and what it is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa.errors import SourceError
+from qa.sources.segment import Block, Sentence, split_blocks
+
+KINDS = ("text", "markdown", "html", "pasted")
+
+
+@dataclass(frozen=True)
+class Document:
+    source: str  # what was indexed: an absolute file path, an http(s) URL, or "pasted text"
+    kind: str  # "text" | "markdown" | "html" | "pasted"
+    text: str  # the stored text: every sentence is text[start:end]
+    sha256: str  # of the source's bytes as read or fetched: tells whether a file changed since
+    sentences: tuple[Sentence, ...]
+    paragraphs: tuple[Block, ...]  # paragraph n of a sentence is paragraphs[n]
+    title: str
+    language: str  # the text's language: "en", "uk", "ru", or another ISO 639-1 code
+    meta: dict[str, str] = field(default_factory=dict)  # author, date, url, sitename when the page has them
+
+    @property
+    def verbatim(self) -> bool:
+        """The stored text is the source file's own text, so citations can point at the file itself."""
+        return self.kind == "text" and not self.source.startswith(("http://", "https://")) and self.source != PASTED
+
+    @property
+    def paragraph_count(self) -> int:
+        return len(self.paragraphs)
+
+
+PASTED = "pasted text"
+
+
+def make_document(
+    source: str,
+    kind: str,
+    text: str,
+    blocks: list[Block],
+    digest: str,
+    *,
+    title: str = "",
+    meta: dict[str, str] | None = None,
+) -> Document:
+    """Split `blocks` of `text` into sentences; SourceError when nothing citable is left."""
+    from qa.language import text_language
+
+    language = text_language(text)
+    sentences, paragraphs = split_blocks(text, blocks, language)
+    if not sentences:
+        raise SourceError(f"source has no article text to index: {source}")
+    title = " ".join(title.split()) or _first_line(sentences) or Path(source).name
+    return Document(source, kind, text, digest, tuple(sentences), tuple(paragraphs), title[:200], language, meta or {})
+
+
+def _first_line(sentences: list[Sentence]) -> str:
+    first = sentences[0].text.split("\n")[0].strip()
+    return first if len(first) <= 120 else first[:117].rsplit(" ", 1)[0] + "…"
