@@ -71,7 +71,8 @@ def app(tmp_path_factory: pytest.TempPathFactory, bundled_index: Path) -> Iterat
     build = index_dir / (index_dir / CURRENT).read_text(encoding="utf-8")
     manifest = Manifest.from_json((build / MANIFEST).read_text(encoding="utf-8"))
     source = root / "qa" / "data" / "article.txt"
-    (build / MANIFEST).write_text(dataclasses.replace(manifest, source=str(source)).to_json(), encoding="utf-8")
+    moved = [dataclasses.replace(manifest.documents[0], source=str(source))]
+    (build / MANIFEST).write_text(dataclasses.replace(manifest, documents=moved).to_json(), encoding="utf-8")
 
     port = bench.free_port()
     url = f"http://127.0.0.1:{port}/"

@@ -25,6 +25,7 @@ from qa.errors import QAError
 from qa.messages import t
 from qa.paths import DEFAULT_SOURCE
 from qa.retrieve import MAX_QUESTION_CHARS
+from qa.sources import from_text, load_source
 from qa.sources import split_text as split_sentences
 
 REPO = Path(__file__).resolve().parent.parent
@@ -164,30 +165,31 @@ def test_reply_weak_not_found_and_other_language():
 def test_article_html_highlights_citations_by_offsets_and_escapes():
     from qa.web import article_html
 
-    sentences = split_sentences(ARTICLE)
+    doc = load_source(DEFAULT_SOURCE)
     first, second = _citation(KLITSCHKO), _citation("Nearly 6,000 have been detained.", "weak")
-    page = article_html(ARTICLE, sentences, [first, second])
+    page = article_html(doc.text, doc.paragraphs, [first, second])
     assert '<sup class="qa-marker">[1]</sup><mark class="qa-cite qa-strong" data-cite="1">' in page
     assert 'data-cite="2">Nearly 6,000 have been detained.</mark>' in page
     assert page.count("<mark") == 2
     # paragraph numbers are the index's, so "paragraph N" in the reply points at the right one
     numbers = [int(n) for n in re.findall(r'data-paragraph="(\d+)"', page)]
-    assert numbers == sorted(set(numbers)) and numbers[-1] == sentences[-1].paragraph + 1
+    assert numbers == list(range(1, len(doc.paragraphs) + 1)) and numbers[-1] == doc.sentences[-1].paragraph + 1
     assert "[time-brightcove" not in page and "Back to top" not in page  # boilerplate lines are left out
     # a citation whose offsets no longer fit the text is not highlighted anywhere
     moved = Citation(first.text, 0.9, 0, 0, "", first.start + 1, first.end + 1, "strong")
-    assert "<mark" not in article_html(ARTICLE, sentences, [moved])
+    assert "<mark" not in article_html(doc.text, doc.paragraphs, [moved])
 
 
 def test_article_html_escapes_markup_in_the_article():
     from qa.web import article_html
 
     text = "A <script>alert(1)</script> & ${value} {{x}} @children line.\n\nSecond <b>para</b>.\n"
-    page = article_html(text, split_sentences(text))
+    doc = from_text(text)
+    page = article_html(doc.text, doc.paragraphs)
     assert "<script>" not in page and "<b>" not in page and "${" not in page and "{{" not in page
     assert "@children" not in page
     assert "A <script>alert(1)</script> & ${value} {{x}} @children line." in html.unescape(re.sub(r"<[^>]+>", "", page))
-    assert len(paragraph_spans(text)) == page.count('class="qa-p"')
+    assert len(doc.paragraphs) == page.count('class="qa-p"') == 2
 
 
 def test_question_markdown_cuts_very_long_messages():
