@@ -1,28 +1,49 @@
-"""Fit the abstention model (qa/abstain.py) on the DEV questions and store it in qa/data/abstention.json.
+"""Fit the abstention and confidence models (qa/abstain.py) on the DEV documents; store them in
+qa/data/abstention.json.
 
-    python benchmarks/fit_abstention.py [--questions tests/data/questions_dev.jsonl] [--index-dir DIR]
+    python benchmarks/fit_abstention.py [--index-dir DIR] [--min-answered 0.9]
 
-Never run it on the test split: the test split only measures.
-Logistic regression (Newton's method, small L2) on (top score, its z-score, question not in English);
-the threshold is the highest that still answers at least --min-answered of the answerable dev questions: a wrong
-abstention still shows the citations (marked weak), a wrong answer presents a weak sentence as the answer.
+The dev library is the bundled article (tests/data/questions_dev.jsonl) and the dev-* documents of
+tests/data/docs (tests/data/multidoc_dev.jsonl); each question is asked of its own document. Never run it on the
+test documents: they only measure. Two logistic regressions (Newton's method, small L2) on the same features:
+"is the question answerable" (-> answered) and "does the first citation answer it" (-> confidence). Before the
+final fit, each is checked by leaving one document out at a time (the figures printed), and the threshold is
+chosen on those held-out probabilities: the highest that still answers --min-answered of the answerable questions.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from qa.abstain import CALIBRATION, FEATURES, features
-from qa.evaluate import load_questions
-from qa.language import detect_language
-from qa.retrieve import clean_question
-from qa.service import LiveRetriever, default_service
-
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from qa.abstain import CALIBRATION, FEATURES, features  # noqa: E402
+from qa.evaluate import calibration, document_id, gold_ids, load_questions  # noqa: E402
+from qa.index import build_index  # noqa: E402
+from qa.language import detect_language  # noqa: E402
+from qa.paths import DEFAULT_SOURCE  # noqa: E402
+from qa.retrieve import Retriever, clean_question  # noqa: E402
+
+DOCS = REPO / "tests" / "data" / "docs"
+
+
+def dev_library(index_dir: Path) -> Retriever:
+    """The dev documents in one index (built once; the embedding cache makes later builds quick)."""
+    build_index([DEFAULT_SOURCE, *sorted(DOCS.glob("dev-*"))], index_dir)
+    return Retriever.load(index_dir)
+
+
+def dev_questions():
+    questions = load_questions(REPO / "tests/data/multidoc_dev.jsonl")
+    article = load_questions(REPO / "tests/data/questions_dev.jsonl")
+    return questions + [replace(q, doc=DEFAULT_SOURCE.name) for q in article]
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50) -> tuple[np.ndarray, float]:
@@ -37,44 +58,69 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50)
     return w[1:], float(w[0])
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--questions", default=str(REPO / "tests/data/questions_dev.jsonl"))
-    parser.add_argument("--index-dir")
-    parser.add_argument("--min-answered", type=float, default=0.9)
-    args = parser.parse_args()
-    retriever = (LiveRetriever(args.index_dir) if args.index_dir else default_service()).retriever()
-    rows, labels = [], []
-    for q in load_questions(args.questions):
-        text = clean_question(q.question)
-        scores = retriever.scores(text)
-        rows.append(features(scores, float(scores.max()), detect_language(text)))
-        labels.append(float(q.answerable))
-    x, y = np.array(rows), np.array(labels)
+def fit(x: np.ndarray, y: np.ndarray) -> dict:
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
     weights, bias = fit_logistic((x - mean) / scale, y)
-    p = 1 / (1 + np.exp(-(((x - mean) / scale) @ weights + bias)))
-    candidates = np.unique(np.round(p, 3))
-    threshold = max(t for t in candidates if (p[y == 1] >= t).mean() >= args.min_answered)
-    fit = {
-        "features": list(FEATURES),
-        "mean": mean.round(6).tolist(),
-        "scale": scale.round(6).tolist(),
-        "weights": weights.round(6).tolist(),
-        "bias": round(bias, 6),
-        "threshold": float(threshold),
-        "fitted_on": Path(args.questions).name,
-    }
+    return {"mean": mean.round(6).tolist(), "scale": scale.round(6).tolist(), "weights": weights.round(6).tolist(),
+            "bias": round(bias, 6)}  # fmt: skip
+
+
+def predict(model: dict, x: np.ndarray) -> np.ndarray:
+    z = (x - np.array(model["mean"])) / np.array(model["scale"])
+    return 1 / (1 + np.exp(-(z @ np.array(model["weights"]) + model["bias"])))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index-dir", default="/tmp/qa-dev-library", help="where to build the dev library")
+    parser.add_argument("--min-answered", type=float, default=0.9)
+    parser.add_argument("--curve", action="store_true", help="print answered/abstained at other thresholds")
+    args = parser.parse_args()
+    retriever = dev_library(Path(args.index_dir))
+    x, answerable, correct, groups = [], [], [], []
+    for q in dev_questions():
+        text = clean_question(q.question)
+        language = detect_language(text)
+        rows = retriever.rows(document_id(retriever, q.doc))
+        scores = retriever.scores(text)[rows.start : rows.stop]
+        top = int(np.argmax(scores))
+        x.append(features(scores, top, retriever._cross_lingual(language, rows.start + top)))
+        answerable.append(float(q.answerable))
+        correct.append(float(q.answerable and rows.start + top in gold_ids(retriever, q)))
+        groups.append(q.doc)
+    x, answerable, correct, groups = np.array(x), np.array(answerable), np.array(correct), np.array(groups)
+
+    # Leave one document out: how the fit transfers to a document it never saw.
+    held_answerable, held_correct = np.zeros(len(x)), np.zeros(len(x))
+    for doc in sorted(set(groups)):
+        test = groups == doc
+        held_answerable[test] = predict(fit(x[~test], answerable[~test]), x[test])
+        held_correct[test] = predict(fit(x[~test], correct[~test]), x[test])
+    is_answerable = answerable == 1
+    candidates = np.unique(np.round(held_answerable, 3))
+    threshold = float(max(t for t in candidates if (held_answerable[is_answerable] >= t).mean() >= args.min_answered))
+    ece, _ = calibration(list(zip(held_correct.tolist(), (correct == 1).tolist(), strict=True)))
+    print(f"{len(x)} dev questions on {len(set(groups))} documents; leaving one document out at a time:")
+    print(f"  threshold {threshold:.3f}: answered {(held_answerable[is_answerable] >= threshold).mean():.2f} of "
+          f"answerable, abstained {(held_answerable[~is_answerable] < threshold).mean():.2f} of unanswerable; "
+          f"confidence ECE {ece:.3f}")  # fmt: skip
+
+    if args.curve:
+        print("  threshold  answered  abstained  (left-out documents)")
+        for t in np.quantile(held_answerable[is_answerable], [0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]):
+            print(f"  {t:9.3f}  {(held_answerable[is_answerable] >= t).mean():8.2f}  "
+                  f"{(held_answerable[~is_answerable] < t).mean():9.2f}")  # fmt: skip
+    models = {"answerable": fit(x, answerable), "correct": fit(x, correct)}
     data = json.loads(CALIBRATION.read_text()) if CALIBRATION.exists() else {}
-    data[retriever.embedder.model_id] = fit
+    data[retriever.embedder.model_id] = {
+        "features": list(FEATURES),
+        "models": models,
+        "threshold": threshold,
+        "fitted_on": ["questions_dev.jsonl", "multidoc_dev.jsonl"],
+    }
     CALIBRATION.write_text(json.dumps(data, indent=2) + "\n")
-    answered = (p[y == 1] >= threshold).mean()
-    abstained = (p[y == 0] < threshold).mean()
-    print(
-        f"fitted on {len(y)} questions: threshold {threshold:.3f}, answered {answered:.2f}, abstained {abstained:.2f}"
-    )
-    print(json.dumps(fit))
+    print(f"stored in {CALIBRATION.relative_to(REPO)}")
 
 
 if __name__ == "__main__":
