@@ -257,12 +257,19 @@ def eval_command(questions_file: Path, index_dir: Path | None, k: int, as_json: 
     show_default=True,
     help="Port (env QA_PORT).",
 )
-def serve_command(host: str, port: int) -> None:
-    """Start the web app (Gradio chat) on the bundled article."""
+@click.option(
+    "--allow-private-urls",
+    envvar="QA_ALLOW_PRIVATE_URLS",
+    is_flag=True,
+    help="Let people add pages from this machine or a private network (env QA_ALLOW_PRIVATE_URLS=1). "
+    "Default: such URLs are refused.",
+)
+def serve_command(host: str, port: int, allow_private_urls: bool) -> None:
+    """Start the web app (Gradio chat) on the default index: the bundled article, and what people add to it."""
     from qa.web import serve
 
     with _domain_errors():
-        serve(host=host, port=port)
+        serve(host=host, port=port, allow_private_urls=allow_private_urls)
 
 
 def _localised_error(exc: Exception, question: str) -> str:

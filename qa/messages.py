@@ -194,6 +194,248 @@ MESSAGES: dict[str, dict[str, str]] = {
         "uk": "Скільки людей затримали на протестах?",
         "ru": "Сколько людей задержали на протестах?",
     },
+    # --- web app: the library panel, the document picker, examples for any document, and the HTTP API (qa.web)
+    "ui.picker_label": {
+        "en": "Where to look",
+        "uk": "Де шукати",
+        "ru": "Где искать",
+    },
+    "ui.all_documents": {
+        "en": "All articles",
+        "uk": "Усі статті",
+        "ru": "Все статьи",
+    },
+    "ui.library_heading": {
+        "en": "Use another article",
+        "uk": "Додати іншу статтю",
+        "ru": "Добавить другую статью",
+    },
+    "ui.library_hint": {
+        "en": (
+            "Add a file (.txt, .md or .html, up to 5 MB), pasted text or a web page. It joins the library, "
+            "and the app keeps answering while it is being read."
+        ),
+        "uk": (
+            "Додайте файл (.txt, .md чи .html, до 5 МБ), вставте текст або вкажіть адресу сторінки. Стаття "
+            "з’явиться в бібліотеці, а поки вона обробляється, застосунок і далі відповідає."
+        ),
+        "ru": (
+            "Добавьте файл (.txt, .md или .html, до 5 МБ), вставьте текст или укажите адрес страницы. Статья "
+            "появится в библиотеке, а пока она обрабатывается, приложение продолжает отвечать."
+        ),
+    },
+    "ui.source_file": {"en": "File", "uk": "Файл", "ru": "Файл"},
+    "ui.source_text": {"en": "Text", "uk": "Текст", "ru": "Текст"},
+    "ui.source_url": {"en": "Web page", "uk": "Вебсторінка", "ru": "Веб-страница"},
+    "ui.file_label": {
+        "en": "A .txt, .md or .html file",
+        "uk": "Файл .txt, .md чи .html",
+        "ru": "Файл .txt, .md или .html",
+    },
+    "ui.text_placeholder": {
+        "en": "Paste the article’s text here…",
+        "uk": "Вставте сюди текст статті…",
+        "ru": "Вставьте сюда текст статьи…",
+    },
+    "ui.text_title": {
+        "en": "Title (optional)",
+        "uk": "Назва (необов’язково)",
+        "ru": "Название (необязательно)",
+    },
+    "ui.url_placeholder": {
+        "en": "Web address: https://…",
+        "uk": "Адреса сторінки: https://…",
+        "ru": "Адрес страницы: https://…",
+    },
+    "ui.add_button": {
+        "en": "Add to the library",
+        "uk": "Додати до бібліотеки",
+        "ru": "Добавить в библиотеку",
+    },
+    # {source} below is a file name in quotes, a web address, or library.pasted; it opens the sentence in uk/ru
+    # ("{source}: …") so that nothing has to agree with it.
+    "library.pasted": {
+        "en": "the pasted text",
+        "uk": "вставлений текст",
+        "ru": "вставленный текст",
+    },
+    "library.waiting": {
+        "en": "Another article is being added first; {source} is next…",
+        "uk": "Спершу додається інша стаття; {source} — наступна…",
+        "ru": "Сначала добавляется другая статья; {source} — следующая…",
+    },
+    "library.reading": {
+        "en": "Reading {source}…",
+        "uk": "Читаємо {source}…",
+        "ru": "Читаем {source}…",
+    },
+    "library.embedding": {
+        "en": "Indexing {source}: {done} of {total} passages",
+        "uk": "Індексуємо {source} (фрагментів: {done} з {total})",
+        "ru": "Индексируем {source} (фрагментов: {done} из {total})",
+    },
+    "library.added": {
+        "en": "Added “{title}”. Questions now go to this article; choose “All articles” to search them all.",
+        "uk": "Додано статтю «{title}». Тепер запитання стосуються її; щоб шукати в усіх, виберіть «Усі статті».",
+        "ru": "Добавлена статья «{title}». Теперь вопросы касаются её; чтобы искать во всех, выберите «Все статьи».",
+    },
+    "library.already": {
+        "en": "“{title}” is already in the library; questions now go to it.",
+        "uk": "Стаття «{title}» уже є в бібліотеці; тепер запитання стосуються її.",
+        "ru": "Статья «{title}» уже есть в библиотеке; теперь вопросы относятся к ней.",
+    },
+    "library.error.nothing": {
+        "en": "Nothing to add yet: choose a file, paste some text or enter a web address.",
+        "uk": "Поки нічого додавати: виберіть файл, вставте текст або вкажіть адресу сторінки.",
+        "ru": "Пока нечего добавлять: выберите файл, вставьте текст или укажите адрес страницы.",
+    },
+    "library.error.too_large": {
+        "en": "{source} is too large: the limit is {limit} MB.",
+        "uk": "{source}: завеликий обсяг, дозволено не більше {limit} МБ.",
+        "ru": "{source}: слишком большой объём, допустимо не больше {limit} МБ.",
+    },
+    "library.error.too_large_page": {
+        "en": "{source} is too large: pages of up to {limit} MB can be added.",
+        "uk": "{source}: сторінка завелика, можна додавати до {limit} МБ.",
+        "ru": "{source}: страница слишком большая, можно добавлять до {limit} МБ.",
+    },
+    "library.error.file_type": {
+        "en": "{source} is not a .txt, .md or .html file.",
+        "uk": "{source}: це не файл .txt, .md чи .html.",
+        "ru": "{source}: это не файл .txt, .md или .html.",
+    },
+    "library.error.http": {
+        "en": "{source}: the server answered “{status}”.",
+        "uk": "{source}: сервер відповів «{status}».",
+        "ru": "{source}: сервер ответил «{status}».",
+    },
+    "library.error.timeout": {
+        "en": "{source}: the server did not answer in time.",
+        "uk": "{source}: сервер не відповів вчасно.",
+        "ru": "{source}: сервер не ответил вовремя.",
+    },
+    "library.error.no_host": {
+        "en": "{source}: no server has that name.",
+        "uk": "{source}: сервера з такою назвою немає.",
+        "ru": "{source}: сервера с таким именем нет.",
+    },
+    "library.error.refused": {
+        "en": "{source}: the server refused the connection.",
+        "uk": "{source}: сервер відхилив з’єднання.",
+        "ru": "{source}: сервер отклонил соединение.",
+    },
+    "library.error.unreachable": {
+        "en": "{source}: the server cannot be reached.",
+        "uk": "{source}: не вдалося з’єднатися із сервером.",
+        "ru": "{source}: не удалось соединиться с сервером.",
+    },
+    "library.error.private": {
+        "en": "{source} leads to this computer or a private network, and this app does not fetch pages from there.",
+        "uk": "{source}: адреса веде на цей комп’ютер або в приватну мережу, а звідти застосунок сторінок не бере.",
+        "ru": "{source}: адрес ведёт на этот компьютер или в частную сеть, а оттуда приложение страницы не берёт.",
+    },
+    "library.error.scheme": {
+        "en": "{source} is not a web address: only http:// and https:// addresses can be added.",
+        "uk": "{source}: це не адреса вебсторінки; можна додавати лише адреси http:// і https://.",
+        "ru": "{source}: это не адрес веб-страницы; можно добавлять только адреса http:// и https://.",
+    },
+    "library.error.self": {
+        "en": "{source} is the address of this app itself; give the address of an article.",
+        "uk": "{source}: це адреса самого застосунку; вкажіть адресу статті.",
+        "ru": "{source}: это адрес самого приложения; укажите адрес статьи.",
+    },
+    "library.error.not_page": {
+        "en": "{source} is not a web page or text ({type}): PDFs, images and other files cannot be added.",
+        "uk": "{source}: це не вебсторінка й не текст ({type}); PDF, зображення та інші файли додати не можна.",
+        "ru": "{source}: это не веб-страница и не текст ({type}); PDF, изображения и другие файлы добавить нельзя.",
+    },
+    "library.error.binary": {
+        "en": "{source} is not text: it looks like a PDF, an image or another binary file.",
+        "uk": "{source}: це не текст, а щось схоже на PDF, зображення чи інший двійковий файл.",
+        "ru": "{source}: это не текст, а что-то похожее на PDF, изображение или другой двоичный файл.",
+    },
+    "library.error.encoding": {
+        "en": "{source} is not in UTF-8 (or in the encoding an HTML page declares), so it cannot be read.",
+        "uk": "{source}: текст не в UTF-8 (і не в кодуванні, яке оголошує HTML-сторінка), тож його не прочитати.",
+        "ru": "{source}: текст не в UTF-8 (и не в кодировке, которую объявляет HTML-страница), его не прочитать.",
+    },
+    "library.error.no_text": {
+        "en": "{source} has no article text to read, only navigation, scripts or markup.",
+        "uk": "{source}: тут немає тексту статті, лише навігація, скрипти чи розмітка.",
+        "ru": "{source}: здесь нет текста статьи, только навигация, скрипты или разметка.",
+    },
+    "library.error.redirect": {
+        "en": "{source} redirects too many times, or to an address that cannot be added.",
+        "uk": "{source}: забагато переадресацій або переадресація на адресу, яку не можна додати.",
+        "ru": "{source}: слишком много перенаправлений или перенаправление на адрес, который нельзя добавить.",
+    },
+    # The fallback for a reason the app does not know: {reason} is the library's own (English) explanation.
+    "library.error.other": {
+        "en": "{source} could not be added: {reason}",
+        "uk": "{source}: не вдалося додати ({reason}).",
+        "ru": "{source}: не удалось добавить ({reason}).",
+    },
+    "error.unknown_document": {
+        "en": "There is no document “{document}” in the library.",
+        "uk": "У бібліотеці немає документа «{document}».",
+        "ru": "В библиотеке нет документа «{document}».",
+    },
+    # For programs calling /ask or POST /api/ask; field names stay as they are spelt in the request.
+    "error.missing_question": {
+        "en": "The request has no “question”: the text to ask, as a string.",
+        "uk": "У запиті немає поля «question» — тексту запитання (рядка).",
+        "ru": "В запросе нет поля «question» — текста вопроса (строки).",
+    },
+    "error.bad_history": {
+        "en": (
+            "“history” must be a list of at most {limit} earlier questions (strings) or answers "
+            "(objects with a “question”), oldest first."
+        ),
+        "uk": (
+            "Поле «history» має бути списком попередніх запитань (рядків) або відповідей (об’єктів із полем "
+            "«question»), від найдавнішого; не більше {limit}."
+        ),
+        "ru": (
+            "Поле «history» должно быть списком предыдущих вопросов (строк) или ответов (объектов с полем "
+            "«question»), от самого раннего; не больше {limit}."
+        ),
+    },
+    "error.bad_document": {
+        "en": "“document” must be a document id (a string) or null.",
+        "uk": "Поле «document» має бути ідентифікатором документа (рядком) або null.",
+        "ru": "Поле «document» должно быть идентификатором документа (строкой) или null.",
+    },
+    "error.bad_json": {
+        "en": "The request body must be a JSON object with a “question”.",
+        "uk": "Тіло запиту має бути об’єктом JSON із полем «question».",
+        "ru": "Тело запроса должно быть объектом JSON с полем «question».",
+    },
+    "error.request_too_large": {
+        "en": "The request is too large: the limit is {limit} KB.",
+        "uk": "Запит завеликий: дозволено не більше {limit} КБ.",
+        "ru": "Запрос слишком большой: допустимо не больше {limit} КБ.",
+    },
+    # Examples for a document nobody wrote questions for (qa.web.document_examples); nothing document-specific.
+    "example.about": {
+        "en": "What is this article about?",
+        "uk": "Про що ця стаття?",
+        "ru": "О чём эта статья?",
+    },
+    "example.title": {
+        "en": "What is the main point of “{title}”?",
+        "uk": "Яка головна думка статті «{title}»?",
+        "ru": "Какова главная мысль статьи «{title}»?",
+    },
+    "example.heading": {
+        "en": "What does the article say about “{heading}”?",
+        "uk": "Що в статті сказано про «{heading}»?",
+        "ru": "Что в статье сказано про «{heading}»?",
+    },
+    "example.who": {
+        "en": "Who is mentioned in the article?",
+        "uk": "Кого згадано в статті?",
+        "ru": "Кто упоминается в статье?",
+    },
     # --- language names, as they stand alone ("Мова запитання: українська")
     "language.en": {"en": "English", "uk": "англійська", "ru": "английский"},
     "language.uk": {"en": "Ukrainian", "uk": "українська", "ru": "украинский"},

@@ -1,41 +1,64 @@
-"""The web app: a chat that answers questions about the article by quoting it, with the article beside it.
+"""The web app: a chat that answers questions about a library of articles by quoting them, the article beside it.
 
-A reply is framed in the asker's language (qa.messages) while the quoted sentences stay verbatim English; the
-article panel highlights the sentences cited in the latest answer, numbered like the markers in the reply.
-Programs use the named endpoint /ask: `Client(url).predict(question, k, api_name="/ask")` returns
-Answer.to_dict(); a question that cannot be asked raises gradio's AppError carrying the localised message.
+A reply is framed in the asker's language (qa.messages) while the quoted sentences stay verbatim; the article panel
+shows the document the answer cites first, its cited sentences highlighted and numbered like the reply's markers.
+A picker asks all documents or one; "Use another article" adds a file, pasted text or a web page to the app's
+index in a background thread (the app keeps answering from the live index meanwhile, qa.service.LiveRetriever).
+
+Programs have two ways in, both returning Answer.to_dict():
+- the named Gradio endpoint /ask: `Client(url).predict(question, k, history, document, api_name="/ask")`; a bad
+  request raises gradio's AppError carrying the message in the question's language;
+- plain JSON: `POST /api/ask` with {"question": ..., "k": 3, "history": [...], "document": null}; a bad request
+  gets a 4xx status and {"error": "..."} in the question's language.
 
 gradio is imported only when the app is built or served, never at `import qa.web`, so the renderers below can
-be used and tested without it. Nothing typed by a person reaches the page unescaped.
+be used and tested without it. Nothing typed by a person, or read from a document, reaches the page unescaped.
 """
 
 from __future__ import annotations
 
 import html
+import inspect
+import ipaddress
+import json
 import logging
 import os
 import re
-from collections.abc import Sequence
+import socket
+import threading
+import urllib.parse
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.answer import Answer, Citation
-from qa.errors import QAError, QuestionError
-from qa.language import detect_language, reply_language
+from qa.errors import QAError, QuestionError, SourceError
+from qa.language import SUPPORTED, detect_language, reply_language
 from qa.messages import language_name, t
+from qa.paths import DEFAULT_SOURCE
 from qa.retrieve import MAX_K
 from qa.sources import Block
 
 if TYPE_CHECKING:
     import gradio as gr
 
+    from qa.index import DocumentEntry
+    from qa.retrieve import Retriever
     from qa.service import LiveRetriever
+    from qa.sources import Document
 
 log = logging.getLogger("qa")
 
+STATIC = Path(__file__).resolve().with_name("web_static")
 DEFAULT_K = 3
 UI_MAX_K = 10  # the slider's range; the API accepts up to MAX_K
 SHOWN_QUESTION_CHARS = 500  # a pasted essay is cut to this in the chat bubble; the reply says why it was refused
+ALL_DOCUMENTS = "*"  # the picker's "All articles"; document ids are slugs, never "*"
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # an uploaded file or pasted text; pages have the fetcher's own cap (10 MB)
+MAX_HISTORY = 20  # earlier questions a request may carry; the chat keeps its last MAX_HISTORY answers
+MAX_BODY_BYTES = 2 * 1024 * 1024  # a /api/ask request: a question, k and a history of answers fit many times over
 # Enough of a message to tell its language; detect_language looks no further than this anyway.
 _DETECT_CHARS = 1000
 _LETTER = re.compile(r"[^\W\d_]")
@@ -53,8 +76,19 @@ UI_KEYS = (
     "ui.examples",
     "ui.article_heading",
     "ui.legend",
+    "ui.picker_label",
+    "ui.library_heading",
+    "ui.library_hint",
+    "ui.source_file",
+    "ui.source_text",
+    "ui.source_url",
+    "ui.file_label",
+    "ui.text_placeholder",
+    "ui.text_title",
+    "ui.url_placeholder",
+    "ui.add_button",
 )
-# One example per (language, messages key): each question reads naturally in the language it is shown in.
+# The bundled article's examples, one per (language, messages key): each reads naturally in its language.
 EXAMPLES = (
     ("en", "example.biden"),
     ("uk", "example.casualties"),
@@ -63,6 +97,7 @@ EXAMPLES = (
     ("uk", "example.zelensky"),
     ("ru", "example.protests"),
 )
+MAX_EXAMPLES = len(EXAMPLES)
 _RELEVANCE_DOTS = {"strong": "●●●", "moderate": "●●○", "weak": "●○○"}
 
 
@@ -81,8 +116,10 @@ def md_escape(text: str) -> str:
     return "\n".join(_MD_LINE_START.sub(r"\1\\\2", line, count=1) for line in lines)
 
 
-def reply_markdown(answer: Answer) -> str:
-    """The chat reply: the lead-in in the asker's language, then each cited sentence with its marker."""
+def reply_markdown(answer: Answer, *, titles: bool = False) -> str:
+    """The chat reply: the lead-in in the asker's language, then each cited sentence with its marker.
+
+    `titles`: name each citation's document (for a library of several)."""
     lang = reply_language(answer.language)
     blocks = []
     if lang != answer.language:
@@ -91,18 +128,18 @@ def reply_markdown(answer: Answer) -> str:
         blocks.append(md_escape(t("answer.not_found", lang)))
     else:
         blocks.append(f"**{md_escape(t('answer.lead' if answer.answered else 'answer.weak_lead', lang))}**")
-        blocks.extend(_quote_markdown(n, c, lang) for n, c in enumerate(answer.citations, 1))
+        blocks.extend(_quote_markdown(n, c, lang, titles) for n, c in enumerate(answer.citations, 1))
     blocks.append(_language_line(answer.language, lang))
     return "\n\n".join(blocks)
 
 
-def _quote_markdown(n: int, citation: Citation, lang: str) -> str:
+def _quote_markdown(n: int, citation: Citation, lang: str, titles: bool) -> str:
     lines = md_escape(citation.text).split("\n")
     quote = [f"> **[{n}]** {lines[0]}", *(f"> {line}" for line in lines[1:])]
-    meta = (
-        f"{t('citation.paragraph', lang, n=citation.paragraph + 1)} · "
-        f"{_RELEVANCE_DOTS.get(citation.relevance, '')} {t('relevance.' + citation.relevance, lang)}"
-    )
+    where = t("citation.paragraph", lang, n=citation.paragraph + 1)
+    if titles and citation.document:
+        where = f"{citation.document} · {where}"
+    meta = f"{where} · {_RELEVANCE_DOTS.get(citation.relevance, '')} {t('relevance.' + citation.relevance, lang)}"
     return "\n".join([*quote, ">", f"> _{md_escape(meta)}_"])
 
 
@@ -165,6 +202,31 @@ def _shown(text: str) -> str:
     return _html_escape(re.sub(r"[ \t]*\r?\n[ \t]*", " ", text))
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def document_heading_html(entry: DocumentEntry, lang: str, first_paragraph: str = "") -> str:
+    """A line above the article naming it and where it came from; the title is left out when the article's
+    first paragraph already is its title."""
+    title = "" if _one_line(first_paragraph).startswith(_one_line(entry.title)) else entry.title
+    source = source_label(entry, lang)
+    parts = ['<div class="qa-doc-head">']
+    if title:
+        parts.append(f'<span class="qa-doc-title">{_html_escape(title)}</span>')
+    parts.append(f'<span class="qa-doc-source">{_html_escape(source)}</span></div>')
+    return "".join(parts)
+
+
+def source_label(entry: DocumentEntry, lang: str) -> str:
+    """How a document's origin is named to a person: a file name, a web address, or "pasted text"."""
+    if entry.kind == "pasted":
+        return t("library.pasted", lang)
+    if entry.source.startswith(("http://", "https://")):
+        return entry.source if len(entry.source) <= 90 else entry.source[:89] + "…"
+    return Path(entry.source).name
+
+
 def message_language(message: str, previous: str) -> str:
     """The language to reply in; a message with no letters (empty, emoji) keeps the conversation's language."""
     if not _LETTER.search(message[:_DETECT_CHARS]):
@@ -172,83 +234,278 @@ def message_language(message: str, previous: str) -> str:
     return reply_language(detect_language(message[:_DETECT_CHARS]))
 
 
-# --- The app ------------------------------------------------------------------------------------------------
+def accepted_language(header: str | None) -> str:
+    """The first of en/uk/ru in an Accept-Language header by preference ("uk-UA,uk;q=0.9,en;q=0.8" -> "uk")."""
+    ranked = []
+    for n, item in enumerate((header or "").split(",")):
+        tag, _, params = item.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        code = tag.strip().split("-")[0].lower()
+        if code in SUPPORTED and q > 0:
+            ranked.append((-q, n, code))
+    return min(ranked)[2] if ranked else "en"
 
 
-class ChatApp:
-    """The handlers behind the page and the /ask endpoint, around one service (a LiveRetriever)."""
+# --- Examples for a document ----------------------------------------------------------------------------------
 
-    def __init__(self, service: LiveRetriever) -> None:
+_HEADING_CHARS = (3, 70)  # shorter or longer headings make odd questions
+_TITLE_CHARS = 90
+
+
+def document_examples(entry: DocumentEntry, text: str, paragraphs: Sequence[Block]) -> list[tuple[str, str]]:
+    """(language, question) pairs to offer for a document: the hand-written ones for the bundled article; for any
+    other, questions made from message templates, its title and its headings, in turn in English, Ukrainian and
+    Russian."""
+    if entry.source == str(DEFAULT_SOURCE):
+        return [(code, t(key, code)) for code, key in EXAMPLES]
+    title = _one_line(entry.title).rstrip(".:;")
+    asks: list[tuple[str, dict[str, str]]] = [("example.about", {})]
+    if title and len(title) <= _TITLE_CHARS:
+        asks.append(("example.title", {"title": title}))
+    for heading in document_headings(text, paragraphs, title)[: MAX_EXAMPLES - 3]:
+        asks.append(("example.heading", {"heading": heading}))
+    asks.append(("example.who", {}))
+    langs = ("en", "uk", "ru")
+    return [(langs[n % 3], t(key, langs[n % 3], **fields)) for n, (key, fields) in enumerate(asks[:MAX_EXAMPLES])]
+
+
+def document_headings(text: str, paragraphs: Sequence[Block], title: str = "") -> list[str]:
+    """The document's headings as a person would quote them, without its title, each once."""
+    seen = {title.casefold()} if title else set()
+    out = []
+    for block in paragraphs:
+        if block.kind != "heading":
+            continue
+        heading = _one_line(text[block.start : block.end]).strip(" .:;#=-*")
+        key = heading.casefold()
+        if _HEADING_CHARS[0] <= len(heading) <= _HEADING_CHARS[1] and _LETTER.search(heading) and key not in seen:
+            seen.add(key)
+            out.append(heading)
+    return out
+
+
+# --- Adding a document to the library, in the background --------------------------------------------------------
+
+
+@dataclass
+class AddJob:
+    """One source on its way into the library; the page polls it for the progress bar."""
+
+    label: str  # how the source is named to the person: a file name, a web address, "the pasted text"
+    phase: str = "waiting"  # waiting | reading | embedding | done | failed
+    done: int = 0  # passages embedded so far, of `total`
+    total: int = 0
+    document: str = ""  # the id of the document added, or found already in the library
+    title: str = ""
+    unchanged: bool = False  # it was already in the library
+    error: tuple[str, dict[str, object]] | None = None  # a messages key and its fields
+    finished: threading.Event = field(default_factory=threading.Event)
+
+    def fail(self, key: str, **fields: object) -> AddJob:
+        self.error, self.phase = (key, {"source": self.label, **fields}), "failed"
+        self.finished.set()
+        return self
+
+
+# A SourceError's reason -> what to tell the person. The library's messages are English and name the source; these
+# say the same in the asker's language (tests/test_web.py provokes each one for real).
+_SOURCE_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), key)
+    for pattern, key in (
+        (r"^the server answered (?P<status>\d+[^:]*):", "library.error.http"),
+        (r"timed out", "library.error.timeout"),
+        (r"does not resolve", "library.error.no_host"),
+        (r"connection refused", "library.error.refused"),
+        (r"^refusing to fetch from", "library.error.private"),
+        (r"^only http and https|^URL has no host", "library.error.scheme"),
+        (r"is not a web page or text \((?P<type>[^)]*)\)", "library.error.not_page"),
+        (r"too large", "library.error.too_large_page"),
+        (r"looks binary", "library.error.binary"),
+        (r"is not valid |not UTF-8", "library.error.encoding"),
+        (r"no (main|article) text|is empty", "library.error.no_text"),
+        (r"redirect", "library.error.redirect"),
+        (r"^cannot fetch ", "library.error.unreachable"),
+    )
+)
+
+
+def source_error(exc: SourceError) -> tuple[str, dict[str, object]]:
+    """(messages key, fields) for a source that could not be read; the fields lack `source`."""
+    reason = str(exc)
+    for pattern, key in _SOURCE_REASONS:
+        match = pattern.search(reason)
+        if match:
+            fields: dict[str, object] = {k: v.strip() for k, v in match.groupdict().items()}
+            if key == "library.error.too_large_page":
+                from qa.sources.url import MAX_BYTES
+
+                fields["limit"] = MAX_BYTES // (1024 * 1024)
+            return key, fields
+    return "library.error.other", {"reason": reason}
+
+
+def _local_address(address: str) -> bool:
+    """This machine's own address: loopback, unspecified (0.0.0.0 reaches it), or one an interface holds."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if ip.is_loopback or ip.is_unspecified:
+        return True
+    family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((address, 0))  # only an address of one of this machine's interfaces can be bound
+        except OSError:
+            return False
+    return True
+
+
+class Library:
+    """Adds documents to the service's index one at a time on a worker thread; answering goes on meanwhile."""
+
+    def __init__(self, service: LiveRetriever, *, allow_private_urls: bool = False, own_port: int | None = None):
         self.service = service
+        self.allow_private_urls = allow_private_urls
+        self.own_port = own_port  # the app's own port, so a URL pointing at the app itself is refused
+        self._worker = ThreadPoolExecutor(1, thread_name_prefix="qa-add")
 
-    def article(self, citations: Sequence[Citation] = ()) -> str:
-        """The panel: the document of the first citation (else the first document), its cited sentences marked;
-        empty if it cannot be read (the chat says why, the log has the detail)."""
+    def add_file(self, path: str | None, lang: str) -> AddJob:
+        from qa.sources import SOURCE_SUFFIXES
+
+        if not path:
+            return AddJob(t("library.no_file", lang)).fail("library.error.nothing")
+        name = Path(path).name
+        job = AddJob(f"«{name}»" if lang in ("uk", "ru") else f"“{name}”")
         try:
-            retriever = self.service.retriever()
-            ids = [d.id for d in retriever.documents]
-            doc = ids.index(citations[0].document_id) if citations and citations[0].document_id in ids else 0
-            text = retriever.index.text_path(doc).read_text(encoding="utf-8")
-            shown = [c for c in citations if c.document_id == ids[doc]]
-            # Offsets are into the stored text, which for a plain-text file is the same text as the file.
-            return article_html(text, retriever.index.paragraphs[doc], shown)
+            size = os.path.getsize(path)
+        except OSError:
+            return job.fail("library.error.unreachable")
+        if size > MAX_UPLOAD_BYTES:
+            return job.fail("library.error.too_large", limit=MAX_UPLOAD_BYTES // (1024 * 1024))
+        if Path(path).suffix.lower() not in SOURCE_SUFFIXES:
+            return job.fail("library.error.file_type")
+        return self._submit(job, path)
+
+    def add_text(self, text: str | None, title: str | None, lang: str) -> AddJob:
+        from qa.sources import from_text
+
+        job = AddJob(t("library.pasted", lang))
+        if not text or not text.strip():
+            return job.fail("library.error.nothing")
+        if len(text.encode("utf-8", "surrogatepass")) > MAX_UPLOAD_BYTES:
+            return job.fail("library.error.too_large", limit=MAX_UPLOAD_BYTES // (1024 * 1024))
+        return self._submit(job, lambda: from_text(text, _one_line(title or "")))
+
+    def add_url(self, url: str | None, lang: str) -> AddJob:
+        url = (url or "").strip()
+        if not url:
+            return AddJob(t("library.no_url", lang)).fail("library.error.nothing")
+        job = AddJob(url if len(url) <= 200 else url[:199] + "…")
+        try:
+            parts = urllib.parse.urlsplit(url)
+            port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+        except ValueError:
+            return job.fail("library.error.scheme")
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            return job.fail("library.error.scheme")
+        if self._is_this_app(parts.hostname, port):
+            return job.fail("library.error.self")
+        return self._submit(job, url)
+
+    def _is_this_app(self, host: str, port: int) -> bool:
+        if self.own_port is None or port != self.own_port:
+            return False
+        try:
+            addresses = {info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
+        except (OSError, UnicodeError):
+            return False  # the fetch will say the host does not resolve
+        return any(_local_address(a) for a in addresses)
+
+    def _submit(self, job: AddJob, spec: object) -> AddJob:
+        self._worker.submit(self._run, job, spec)
+        return job
+
+    def _run(self, job: AddJob, spec: object) -> None:
+        from qa.index import CACHE, add_documents
+        from qa.sources import load_source
+        from qa.sources.files import sha256
+
+        job.phase = "reading"
+        try:
+            index_dir = self.service.index_dir
+            if callable(spec):
+                doc: Document = spec()
+            else:
+                doc = load_source(spec, allow_private=self.allow_private_urls, cache=index_dir / CACHE)
+            text_sha = sha256(doc.text.encode("utf-8", "surrogatepass"))
+            same = [d for d in self.service.retriever().documents if d.text_sha256 == text_sha]
+            if same:  # the same text under another name: that document is the one to ask
+                job.document, job.title, job.unchanged = same[0].id, same[0].title, True
+            else:
+                change = add_documents([doc], index_dir, progress=lambda total: self._embedding(job, total))
+                job.document = (change.added + change.updated + change.unchanged)[0]
+                job.title = change.manifest.document(job.document).title
+                job.unchanged = not (change.added or change.updated)
+                self.service.retriever()  # open the new build now rather than on the next question
+            job.phase = "done"
+        except SourceError as exc:
+            key, fields = source_error(exc)
+            job.error, job.phase = (key, {"source": job.label, **fields}), "failed"
+        except QAError as exc:  # the index itself: busy, another model, unreadable
+            log.warning("qa: adding %s failed: %s", job.label, exc)
+            job.error, job.phase = ("library.error.other", {"source": job.label, "reason": str(exc)}), "failed"
         except Exception:
-            log.exception("qa: rendering the article failed")
-            return ""
+            log.exception("qa: adding %s failed", job.label)
+            job.error, job.phase = ("error.internal", {}), "failed"
+        finally:
+            job.finished.set()
 
-    def reply(self, message: str, k: int, previous_lang: str) -> tuple[str, str, Answer | None]:
-        """(reply markdown, reply language, answer or None). Never raises: every failure is a friendly reply."""
-        lang = message_language(message, previous_lang)
-        try:
-            answer = self.service.ask(message, k)
-        except QuestionError as exc:
-            return error_markdown(exc.key, lang, **exc.fields), lang, None
-        except Exception:  # QAError (index unusable) or a bug: log it, tell the person kindly, no trace
-            log.exception("qa: answering %r failed", message[:200])
-            return error_markdown("error.internal", lang), lang, None
-        return reply_markdown(answer), reply_language(answer.language), answer
+    @staticmethod
+    def _embedding(job: AddJob, total: int) -> Any:
+        job.total, job.phase = total, "embedding"
 
-    # Event handlers. The chat takes two steps so the question shows at once and the answer follows.
+        def tick(n: int) -> None:
+            job.done += n
 
-    def add_question(self, message: str | None, history: list[dict], lang: str) -> tuple[str, list[dict], str]:
-        message = message or ""
-        if message.strip():
-            shown_lang = message_language(message, lang)
-            history = [*history, {"role": "user", "content": question_markdown(message, shown_lang)}]
-        return "", history, message
+        return tick
 
-    def answer(self, message: str, history: list[dict], k: float, lang: str) -> tuple[list[dict], str, str]:
-        text, lang, answer = self.reply(message or "", _slider_k(k), lang)
-        history = [*history, {"role": "assistant", "content": text}]
-        return history, self.article(answer.citations if answer else ()), lang
 
-    def example(self, index: int | None, history: list[dict], lang: str) -> tuple[str, list[dict], str]:
-        code, key = EXAMPLES[index or 0]
-        return self.add_question(t(key, code), history, lang)
+def progress_html(job: AddJob, lang: str) -> str:
+    """The progress bar while a document is added, then one line saying how it went."""
+    if job.phase == "failed" and job.error:
+        key, fields = job.error
+        return f'<div class="qa-status qa-status-error" role="alert">{_html_escape(t(key, lang, **fields))}</div>'
+    if job.phase == "done":
+        key = "library.already" if job.unchanged else "library.added"
+        text = _html_escape(t(key, lang, title=job.title))
+        return f'<div class="qa-status qa-status-done" role="status">{text}</div>'
+    if job.phase == "embedding" and job.total:
+        bar = f'<progress max="{job.total}" value="{min(job.done, job.total)}"></progress>'
+        text = t("library.embedding", lang, source=job.label, done=min(job.done, job.total), total=job.total)
+    else:
+        bar = "<progress></progress>"  # indeterminate: reading or fetching takes as long as it takes
+        text = t("library.waiting" if job.phase == "waiting" else "library.reading", lang, source=job.label)
+    return f'<div class="qa-status qa-progress" role="status">{bar}<span>{_html_escape(text)}</span></div>'
 
-    def clear(self) -> tuple[list[dict], str, str]:
-        return [], self.article(), ""
 
-    def api_ask(self, question: str, k: int = DEFAULT_K) -> dict[str, Any]:
-        """Answer a question about the article by quoting up to k of its sentences (Answer.to_dict()).
+# --- Requests from programs -------------------------------------------------------------------------------------
 
-        Raises gr.Error with the message in the question's language when the question is empty, too long or
-        has no words, or when k is not a whole number from 1 to 20.
-        """
-        import gradio as gr
 
-        text = question if isinstance(question, str) else ""
-        lang = message_language(text, "en")
-        count = _api_k(k)
-        if count is None:
-            raise gr.Error(t("error.bad_k", lang, limit=MAX_K), print_exception=False)
-        try:
-            return self.service.ask(text, count).to_dict()
-        except QuestionError as exc:
-            raise gr.Error(t(exc.key, lang, **exc.fields), print_exception=False) from None
-        except Exception:  # QAError (index unusable) or a bug: the detail goes to the log, not to the caller
-            log.exception("qa: answering %r through the API failed", text[:200])
-            raise gr.Error(t("error.internal", lang), print_exception=False) from None
+class BadRequest(Exception):
+    """A request that cannot be answered as sent: the HTTP status and the message, in the question's language."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
 
 
 def _api_k(k: object) -> int | None:
@@ -258,6 +515,20 @@ def _api_k(k: object) -> int | None:
     return k if isinstance(k, int) and not isinstance(k, bool) and 1 <= k <= MAX_K else None
 
 
+def _api_history(history: object) -> list[str | dict] | None:
+    """The earlier turns as sent (oldest first): questions as strings, or answers as Answer.to_dict() objects."""
+    if history is None:
+        return []
+    if not isinstance(history, list) or len(history) > MAX_HISTORY:
+        return None
+    for turn in history:
+        if isinstance(turn, dict):
+            turn = turn.get("question")
+        if not isinstance(turn, str):
+            return None
+    return history
+
+
 def _slider_k(k: float | None) -> int:
     try:
         return min(max(int(round(k or DEFAULT_K)), 1), MAX_K)
@@ -265,73 +536,341 @@ def _slider_k(k: float | None) -> int:
         return DEFAULT_K
 
 
-# After a question: bring it to the top of the chat, its answer below it, and scroll the article panel (the panel
-# only, so a phone stays on the answer) to the first cited sentence.
-_SCROLL_JS = """
-() => {
-  const within = (box, el, margin) => {
-    if (!box || !el) return;
-    const top = box.scrollTop + el.getBoundingClientRect().top - box.getBoundingClientRect().top - margin;
-    box.scrollTo({top: top, behavior: 'smooth'});
-  };
-  setTimeout(() => {
-    const block = document.querySelector('#qa-chat');
-    // On a phone an example is clicked far below the chat: bring the chat back into view.
-    if (block && block.getBoundingClientRect().top < 0) block.scrollIntoView({behavior: 'smooth'});
-    const chat = block && block.querySelector('.bubble-wrap');
-    const asked = chat ? chat.querySelectorAll('.user-row') : [];
-    within(chat, asked[asked.length - 1], 8);
-    const panel = document.querySelector('#qa-article .qa-scroll');
-    const mark = panel && panel.querySelector('mark[data-cite="1"]');
-    const para = mark && mark.closest('.qa-p');
-    // Show the paragraph's start (and its number) unless that would push the sentence out of sight.
-    const near = para && mark.getBoundingClientRect().top - para.getBoundingClientRect().top < panel.clientHeight / 2;
-    within(panel, near ? para : mark, 12);
-  }, 60);
-}
-"""
+# --- The app ------------------------------------------------------------------------------------------------
+
+
+class ChatApp:
+    """The handlers behind the page, the /ask endpoint and POST /api/ask, around one service (a LiveRetriever)."""
+
+    def __init__(
+        self, service: LiveRetriever, *, allow_private_urls: bool = False, own_port: int | None = None
+    ) -> None:
+        self.service = service
+        self.library = Library(service, allow_private_urls=allow_private_urls, own_port=own_port)
+        self._texts: dict[str, str] = {}  # stored texts by file name, which is their SHA-256: never stale
+        try:
+            self._takes_history = "history" in inspect.signature(service.ask).parameters
+        except (TypeError, ValueError):
+            self._takes_history = False
+
+    # -- the library, as the page shows it
+
+    def _text(self, retriever: Retriever, doc: int) -> str:
+        name = retriever.documents[doc].text
+        if name not in self._texts:
+            self._texts[name] = retriever.index.text_path(doc).read_text(encoding="utf-8")
+        return self._texts[name]
+
+    @staticmethod
+    def _position(retriever: Retriever, document: str | None) -> int | None:
+        for n, entry in enumerate(retriever.documents):
+            if entry.id == document:
+                return n
+        return None
+
+    def article(self, citations: Sequence[Citation] = (), document: str | None = None, lang: str = "en") -> str:
+        return self.article_view(citations, document, lang)[0]
+
+    def article_view(
+        self, citations: Sequence[Citation] = (), document: str | None = None, lang: str = "en"
+    ) -> tuple[str, str]:
+        """(the panel, the id of the document in it): the first citation's document, else `document`, else the
+        library's first; its cited sentences marked. Empty if it cannot be read (the chat says why, the log has
+        the detail)."""
+        try:
+            retriever = self.service.retriever()
+            cited = citations[0].document_id if citations else None
+            doc = self._position(retriever, cited)
+            if doc is None:
+                doc = self._position(retriever, document) or 0
+            entry = retriever.documents[doc]
+            text = self._text(retriever, doc)
+            paragraphs = retriever.index.paragraphs[doc]
+            first = text[paragraphs[0].start : paragraphs[0].end] if paragraphs else ""
+            shown = [c for c in citations if c.document_id == entry.id]
+            head = document_heading_html(entry, lang, first) if len(retriever.documents) > 1 else ""
+            return head + article_html(text, paragraphs, shown), entry.id
+        except Exception:
+            log.exception("qa: rendering the article failed")
+            return "", document or ""
+
+    def examples(self, document: str | None) -> list[list[str]]:
+        """The example questions for a document (the library's first when it is not there), as Dataset samples."""
+        try:
+            retriever = self.service.retriever()
+            doc = self._position(retriever, document) or 0
+            pairs = document_examples(
+                retriever.documents[doc], self._text(retriever, doc), retriever.index.paragraphs[doc]
+            )
+        except Exception:
+            log.exception("qa: making examples failed")
+            pairs = []
+        return [[question] for _, question in pairs]
+
+    def choices(self, lang: str) -> list[tuple[str, str]]:
+        """The picker: "All articles", then each document by title (with its id where two titles are the same)."""
+        try:
+            documents = self.service.retriever().documents
+        except Exception:
+            log.exception("qa: listing the documents failed")
+            documents = []
+        titles = [_one_line(d.title) or d.id for d in documents]
+        out = [(t("ui.all_documents", lang), ALL_DOCUMENTS)]
+        for entry, title in zip(documents, titles, strict=True):
+            short = title if len(title) <= 70 else title[:69] + "…"
+            out.append((f"{short} ({entry.id})" if titles.count(title) > 1 else short, entry.id))
+        return out
+
+    def several_documents(self) -> bool:
+        try:
+            return len(self.service.retriever().documents) > 1
+        except Exception:
+            return False
+
+    # -- answering
+
+    def _ask(self, question: str, k: int, document: str | None, history: Sequence[str | dict]) -> Answer:
+        if history and self._takes_history:
+            return self.service.ask(question, k, document=document, history=list(history))
+        return self.service.ask(question, k, document=document)
+
+    def reply(
+        self,
+        message: str,
+        k: int,
+        previous_lang: str,
+        document: str | None = None,
+        history: Sequence[str | dict] = (),
+    ) -> tuple[str, str, Answer | None]:
+        """(reply markdown, reply language, answer or None). Never raises: every failure is a friendly reply."""
+        lang = message_language(message, previous_lang)
+        try:
+            answer = self._ask(message, k, document, history)
+        except QuestionError as exc:
+            return error_markdown(exc.key, lang, **exc.fields), lang, None
+        except QAError as exc:
+            if document is not None and self._unknown_document(document):
+                return error_markdown("error.unknown_document", lang, document=document), lang, None
+            log.error("qa: answering %r failed: %s", message[:200], exc)
+            return error_markdown("error.internal", lang), lang, None
+        except Exception:  # a bug: log it, tell the person kindly, no trace
+            log.exception("qa: answering %r failed", message[:200])
+            return error_markdown("error.internal", lang), lang, None
+        return reply_markdown(answer, titles=self.several_documents()), reply_language(answer.language), answer
+
+    def _unknown_document(self, document: str) -> bool:
+        try:
+            return self._position(self.service.retriever(), document) is None
+        except Exception:
+            return False
+
+    # -- event handlers. The chat takes two steps so the question shows at once and the answer follows.
+
+    def add_question(self, message: str | None, history: list[dict], lang: str) -> tuple[str, list[dict], str]:
+        message = message or ""
+        if message.strip():
+            shown_lang = message_language(message, lang)
+            history = [*history, {"role": "user", "content": question_markdown(message, shown_lang)}]
+        return "", history, message
+
+    def answer(
+        self,
+        message: str,
+        history: list[dict],
+        k: float,
+        lang: str,
+        picked: str | None = ALL_DOCUMENTS,
+        answers: list[dict] | None = None,
+        shown: str | None = None,
+    ) -> tuple[list[dict], str, str, list[dict], str]:
+        """(chat, panel, language, the answers so far, the document in the panel)."""
+        document = None if picked in (None, "", ALL_DOCUMENTS) else picked
+        answers = list(answers or [])
+        text, lang, answer = self.reply(message or "", _slider_k(k), lang, document, answers)
+        history = [*history, {"role": "assistant", "content": text}]
+        if answer is not None:
+            answers = [*answers, answer.to_dict()][-MAX_HISTORY:]
+        panel, shown = self.article_view(answer.citations if answer else (), document or shown, lang)
+        return history, panel, lang, answers, shown
+
+    def example(self, sample: list[str] | None, history: list[dict], lang: str) -> tuple[str, list[dict], str]:
+        return self.add_question(sample[0] if sample else "", history, lang)
+
+    def clear(self, picked: str | None = None, shown: str | None = None) -> tuple[list[dict], str, str, list[dict]]:
+        document = None if picked in (None, "", ALL_DOCUMENTS) else picked
+        return [], self.article(document=document or shown), "", []
+
+    def pick(self, picked: str | None, shown: str | None, lang: str, request: gr.Request | None = None) -> tuple:
+        """The picker changed: show that document and its examples ("All articles" keeps the one shown)."""
+        import gradio as gr
+
+        lang = lang or _request_language(request)
+        document = shown if picked in (None, "", ALL_DOCUMENTS) else picked
+        panel, shown = self.article_view((), document, lang)
+        return panel, gr.Dataset(samples=self.examples(shown)), shown
+
+    def page_load(self, request: gr.Request | None = None) -> tuple:
+        """A page opened: the library as it is now (documents may have been added since the app started)."""
+        import gradio as gr
+
+        lang = _request_language(request)
+        panel, shown = self.article_view((), None, lang)
+        return (
+            gr.Dropdown(choices=self.choices(lang), value=ALL_DOCUMENTS),
+            panel,
+            gr.Dataset(samples=self.examples(shown)),
+            shown,
+        )
+
+    def _follow(self, job: AddJob, lang: str) -> Iterator[tuple[str, dict | None]]:
+        while not job.finished.wait(0.25):
+            yield progress_html(job, lang), None
+        done = {"document": job.document} if job.phase == "done" else None
+        yield progress_html(job, lang), done
+
+    def add_file(self, path: str | None, lang: str, request: gr.Request | None = None) -> Iterator:
+        lang = lang or _request_language(request)
+        yield from self._follow(self.library.add_file(path, lang), lang)
+
+    def add_text(self, text: str | None, title: str | None, lang: str, request: gr.Request | None = None) -> Iterator:
+        lang = lang or _request_language(request)
+        yield from self._follow(self.library.add_text(text, title, lang), lang)
+
+    def add_url(self, url: str | None, lang: str, request: gr.Request | None = None) -> Iterator:
+        lang = lang or _request_language(request)
+        yield from self._follow(self.library.add_url(url, lang), lang)
+
+    def after_add(self, added: dict | None, lang: str, request: gr.Request | None = None) -> tuple:
+        """After a document was added: the picker lists it and is set to it; the panel and the examples show it."""
+        import gradio as gr
+
+        if not added:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        lang = lang or _request_language(request)
+        panel, shown = self.article_view((), added["document"], lang)
+        return (
+            gr.Dropdown(choices=self.choices(lang), value=shown),
+            panel,
+            gr.Dataset(samples=self.examples(shown)),
+            shown,
+        )
+
+    # -- programs
+
+    def check_request(self, question: object, k: object, history: object, document: object) -> tuple:
+        """(question, k, history, document, language) of a request, or BadRequest saying what is wrong."""
+        if not isinstance(question, str):
+            raise BadRequest(400, t("error.missing_question", "en"))
+        lang = message_language(question, "en")
+        count = _api_k(k)
+        if count is None:
+            raise BadRequest(400, t("error.bad_k", lang, limit=MAX_K))
+        turns = _api_history(history)
+        if turns is None:
+            raise BadRequest(400, t("error.bad_history", lang, limit=MAX_HISTORY))
+        if document is not None and not isinstance(document, str):
+            raise BadRequest(400, t("error.bad_document", lang))
+        if document is not None and self._unknown_document(document):
+            raise BadRequest(404, t("error.unknown_document", lang, document=document))
+        return question, count, turns, document, lang
+
+    def ask_request(self, question: object, k: object = DEFAULT_K, history: object = None, document: object = None):
+        """Answer.to_dict() for a request from a program, or BadRequest (4xx; 500 for our own failures)."""
+        question, count, turns, document, lang = self.check_request(question, k, history, document)
+        try:
+            return self._ask(question, count, document, turns).to_dict()
+        except QuestionError as exc:
+            raise BadRequest(400, t(exc.key, lang, **exc.fields)) from None
+        except (TypeError, ValueError) as exc:  # the service refused the history's shape
+            log.info("qa: refused a request: %s", exc)
+            raise BadRequest(400, t("error.bad_history", lang, limit=MAX_HISTORY)) from None
+        except QAError as exc:
+            if document is not None and self._unknown_document(document):
+                raise BadRequest(404, t("error.unknown_document", lang, document=document)) from None
+            log.error("qa: answering %r through the API failed: %s", question[:200], exc)
+            raise BadRequest(500, t("error.internal", lang)) from None
+        except Exception:  # a bug: the detail goes to the log, not to the caller
+            log.exception("qa: answering %r through the API failed", question[:200])
+            raise BadRequest(500, t("error.internal", lang)) from None
+
+    def api_ask(
+        self, question: str, k: int = DEFAULT_K, history: list | None = None, document: str | None = None
+    ) -> dict[str, Any]:
+        """Answer a question by quoting up to k sentences of the library (Answer.to_dict()).
+
+        history: earlier questions of the conversation, oldest first, as strings or as earlier answers; document:
+        a document id to ask only that document (None: all). Raises gr.Error with the message in the question's
+        language when the question is empty, too long or has no words, when k is not a whole number from 1 to
+        20, when history is not such a list, or when there is no such document.
+        """
+        import gradio as gr
+
+        try:
+            return self.ask_request(question, k, history, document)
+        except BadRequest as exc:
+            raise gr.Error(exc.message, print_exception=False) from None
+
+    def json_ask(self, body: bytes) -> tuple[int, dict[str, Any]]:
+        """POST /api/ask: (HTTP status, Answer.to_dict() or {"error": message})."""
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return 400, {"error": t("error.bad_json", "en")}
+        if not isinstance(data, dict):
+            return 400, {"error": t("error.bad_json", "en")}
+        try:
+            return 200, self.ask_request(
+                data.get("question"), data.get("k", DEFAULT_K), data.get("history"), data.get("document")
+            )
+        except BadRequest as exc:
+            return exc.status, {"error": exc.message}
+
+
+def _request_language(request: gr.Request | None) -> str:
+    try:
+        return accepted_language(request.headers.get("accept-language") if request is not None else None)
+    except Exception:  # a request object without headers (called from a script)
+        return "en"
+
+
+def json_bytes(payload: object) -> bytes:
+    # A question with lone surrogates (JSON allows "\ud800") cannot be UTF-8: keep them as JSON's own escapes.
+    return json.dumps(payload, ensure_ascii=False).encode("utf-8", "backslashreplace")
+
+
+def api_routes(app: ChatApp) -> list[Any]:
+    """POST /api/ask on the FastAPI app gradio serves: JSON in, Answer.to_dict() or {"error": ...} out."""
+    from starlette.concurrency import run_in_threadpool
+    from starlette.requests import ClientDisconnect, Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    def respond(status: int, payload: object) -> Response:
+        return Response(json_bytes(payload), status_code=status, media_type="application/json")
+
+    async def ask(request: Request) -> Response:
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return respond(413, {"error": t("error.request_too_large", "en", limit=MAX_BODY_BYTES // 1024)})
+        body = bytearray()
+        try:
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_BODY_BYTES:
+                    return respond(413, {"error": t("error.request_too_large", "en", limit=MAX_BODY_BYTES // 1024)})
+        except ClientDisconnect:
+            return respond(400, {"error": t("error.bad_json", "en")})
+        # The model runs outside the event loop, so the server keeps accepting and parsing other requests.
+        status, payload = await run_in_threadpool(app.json_ask, bytes(body))
+        return respond(status, payload)
+
+    # A plain Starlette route: the endpoint reads the body itself, so every bad request gets our own message.
+    return [Route("/api/ask", ask, methods=["POST"])]
+
+
+# --- The page -----------------------------------------------------------------------------------------------
 
 _TITLE_JS = "() => { const h = document.querySelector('.qa-title'); if (h) document.title = h.innerText; }"
-
-CSS = """
-.qa-header { gap: .1rem !important; }
-.qa-title p { margin: 0; font-size: 1.55rem; font-weight: 700; line-height: 1.25; }
-.qa-subtitle p { margin: 0; color: var(--body-text-color-subdued); }
-#qa-article-panel { gap: .3rem !important; }
-.qa-panel-title p { margin: 0; font-weight: 700; font-size: 1.05rem; }
-.qa-panel-hint p { margin: 0; font-size: .85rem; color: var(--body-text-color-subdued); }
-#qa-article .qa-scroll { position: relative; max-height: 74vh; overflow-y: auto; padding: .4rem .9rem .6rem 2.3rem;
-  border-top: 1px solid var(--border-color-primary); }
-.qa-article { font-family: Georgia, "Times New Roman", "DejaVu Serif", "Liberation Serif", serif;
-  font-size: 1rem; line-height: 1.6; color: var(--body-text-color); }
-.qa-article .qa-p { position: relative; margin: 0 0 .85rem; white-space: pre-line; }
-.qa-article h2.qa-p { font-size: 1.25rem; line-height: 1.3; margin: .5rem 0 .9rem; }
-.qa-article .qa-pn { position: absolute; left: -2rem; width: 1.5rem; text-align: right; top: .3em;
-  font: 500 .7rem/1 system-ui, sans-serif; color: var(--body-text-color-subdued); user-select: none; }
-.qa-article mark.qa-cite { background: #fde68a; color: inherit; border-radius: 3px; padding: 0 .1em;
-  box-decoration-break: clone; -webkit-box-decoration-break: clone; }
-.qa-article mark.qa-moderate { background: #fef3c7; }
-.qa-article mark.qa-weak { background: transparent; border-bottom: 2px dotted #d97706; border-radius: 0; }
-.qa-article .qa-marker { font: 700 .68rem/1 system-ui, sans-serif; color: #b45309; margin: 0 .1em 0 .15em; }
-.dark .qa-article mark.qa-cite { background: rgba(250, 204, 21, .35); }
-.dark .qa-article mark.qa-moderate { background: rgba(250, 204, 21, .2); }
-.dark .qa-article mark.qa-weak { background: transparent; }
-.dark .qa-article .qa-marker { color: #fbbf24; }
-#qa-chat .panel-wrap:has(> .placeholder-content) { flex: 1 1 auto; display: flex; align-items: center;
-  justify-content: center; }
-#qa-chat .placeholder-content { max-width: 24rem; text-align: center; font-size: 1.05rem;
-  color: var(--body-text-color-subdued); }
-#qa-chat .user-row { padding: .7rem 2.6rem .6rem 1rem !important; }
-#qa-chat .user-row .message-content * { font-weight: 600; }
-#qa-chat .user-row .message-buttons { display: none; }
-#qa-chat blockquote { margin: .45rem 0; padding: .05rem .75rem; border-left: 3px solid #f59e0b; }
-#qa-chat sub { color: var(--body-text-color-subdued); }
-@media (max-width: 640px) {
-  .qa-title p { font-size: 1.25rem; }
-  #qa-article .qa-scroll { max-height: 70vh; padding-left: 2rem; }
-}
-"""
-
 
 # Page-level rules go in <head>: gradio scopes `css` inside the app container, which cannot reach the page margins.
 HEAD = """<style>
@@ -339,11 +878,18 @@ HEAD = """<style>
 </style>"""
 
 
+def _static(name: str) -> str:
+    return (STATIC / name).read_text(encoding="utf-8")
+
+
 def _import_gradio() -> Any:
     # Set before the first import: gradio reads it then. The app runs offline and must not try to phone home.
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     import gradio
 
+    # gradio finds the handlers' `request: gr.Request` parameters through typing.get_type_hints, which evaluates
+    # the (postponed) annotations in this module's namespace: the name must exist there once gradio is loaded.
+    globals()["gr"] = gradio
     return gradio
 
 
@@ -358,27 +904,41 @@ def translations() -> dict[str, dict[str, str]]:
     return {lang: {key: t(key, lang) for key in UI_KEYS} for lang in ("en", "uk", "ru")}
 
 
-def build_app(service: LiveRetriever | None = None) -> gr.Blocks:
-    """The Blocks app. Launch it with `launch_kwargs()` (theme, CSS and translations live there in gradio 6)."""
+def build_app(
+    service: LiveRetriever | None = None, *, allow_private_urls: bool = False, own_port: int | None = None
+) -> gr.Blocks:
+    """The Blocks app; its handlers are `demo.qa_app` (a ChatApp). Launch it with `launch_kwargs(demo)`."""
     gr = _import_gradio()
     from qa.service import default_service
 
-    app = ChatApp(service or default_service())
+    app = ChatApp(service or default_service(), allow_private_urls=allow_private_urls, own_port=own_port)
     i18n = gr.I18n(**translations())
+    first_panel, first_shown = app.article_view()
     with gr.Blocks(title=t("ui.title", "en"), analytics_enabled=False) as demo:
-        lang = gr.State("en")  # the conversation's language: replies to wordless messages keep it
+        lang = gr.State("")  # the conversation's language ("" until the first message: the browser's, then)
         pending = gr.State("")
+        answers = gr.State([])  # this chat's earlier answers (Answer.to_dict()), oldest first: its history
+        shown = gr.State(first_shown)  # the document in the panel
+        added = gr.State(None)  # {"document": id} once an added document is in the library
         # One translatable string per component: the browser translates a value that is a single i18n key.
         with gr.Column(elem_classes="qa-header"):
             gr.Markdown(i18n("ui.title"), elem_classes="qa-title")
             gr.Markdown(i18n("ui.subtitle"), elem_classes="qa-subtitle")
         with gr.Row(equal_height=False):
             with gr.Column(scale=5, min_width=320):
+                picker = gr.Dropdown(
+                    choices=app.choices("en"),
+                    value=ALL_DOCUMENTS,
+                    label=i18n("ui.picker_label"),
+                    elem_id="qa-picker",
+                    interactive=True,
+                    filterable=False,
+                )
                 chat = gr.Chatbot(
                     elem_id="qa-chat",
                     label=i18n("ui.chat_label"),
                     show_label=False,
-                    height="52vh",
+                    height="48vh",
                     min_height=320,
                     layout="panel",  # full-width messages: quotes need the width, on a phone most of all
                     placeholder=i18n("ui.chat_placeholder"),
@@ -387,7 +947,7 @@ def build_app(service: LiveRetriever | None = None) -> gr.Blocks:
                     allow_tags=False,
                     buttons=["copy"],  # no "share": it would upload the chat to Hugging Face
                     feedback_options=None,
-                    autoscroll=False,  # _SCROLL_JS shows each new question at the top, its answer below it
+                    autoscroll=False,  # scroll.js shows each new question at the top, its answer below it
                 )
                 question = gr.Textbox(
                     elem_id="qa-question",
@@ -405,50 +965,97 @@ def build_app(service: LiveRetriever | None = None) -> gr.Blocks:
                     clear = gr.Button(i18n("ui.clear"), variant="secondary", size="md", scale=1, min_width=110)
                 examples = gr.Dataset(
                     components=[question],
-                    samples=[[t(key, code)] for code, key in EXAMPLES],
+                    samples=app.examples(first_shown),
                     label=i18n("ui.examples"),
-                    type="index",
+                    type="values",
                     layout="gallery",
-                    samples_per_page=len(EXAMPLES),
+                    samples_per_page=MAX_EXAMPLES,
+                    elem_id="qa-examples",
                 )
+                with gr.Accordion(i18n("ui.library_heading"), open=False, elem_id="qa-library"):
+                    gr.Markdown(i18n("ui.library_hint"), elem_classes="qa-panel-hint")
+                    with gr.Tabs():
+                        with gr.Tab(i18n("ui.source_file"), elem_id="qa-tab-file"):
+                            upload = gr.File(
+                                label=i18n("ui.file_label"), file_count="single", type="filepath", elem_id="qa-file"
+                            )
+                            add_file = gr.Button(i18n("ui.add_button"), variant="primary", elem_id="qa-add-file")
+                        with gr.Tab(i18n("ui.source_text"), elem_id="qa-tab-text"):
+                            pasted_title = gr.Textbox(
+                                show_label=False, placeholder=i18n("ui.text_title"), elem_id="qa-paste-title"
+                            )
+                            pasted = gr.Textbox(
+                                show_label=False,
+                                placeholder=i18n("ui.text_placeholder"),
+                                lines=6,
+                                max_lines=14,
+                                elem_id="qa-paste",
+                            )
+                            add_text = gr.Button(i18n("ui.add_button"), variant="primary", elem_id="qa-add-text")
+                        with gr.Tab(i18n("ui.source_url"), elem_id="qa-tab-url"):
+                            url = gr.Textbox(show_label=False, placeholder=i18n("ui.url_placeholder"), elem_id="qa-url")
+                            add_url = gr.Button(i18n("ui.add_button"), variant="primary", elem_id="qa-add-url")
+                    status = gr.HTML("", elem_id="qa-add-status")
             with gr.Column(scale=6, min_width=320):
                 with gr.Column(elem_id="qa-article-panel", variant="panel"):
                     gr.Markdown(i18n("ui.article_heading"), elem_classes="qa-panel-title")
                     gr.Markdown(i18n("ui.legend"), elem_classes="qa-panel-hint")
                     article = gr.HTML(
-                        app.article(),
+                        first_panel,
                         elem_id="qa-article",
                         html_template='<div class="qa-scroll">${value}</div>',
                         js_on_load=None,
                     )
 
-        ask_inputs = [pending, chat, k, lang]
-        ask_outputs = [chat, article, lang]
         private: dict[str, Any] = {"api_visibility": "private"}
+        scroll = _static("scroll.js")
+        ask_inputs = [pending, chat, k, lang, picker, answers, shown]
+        ask_outputs = [chat, article, lang, answers, shown]
         question.submit(app.add_question, [question, chat, lang], [question, chat, pending], **private).then(
             app.answer, ask_inputs, ask_outputs, show_progress="minimal", **private
-        ).then(None, js=_SCROLL_JS, **private)
+        ).then(None, js=scroll, **private)
         examples.click(app.example, [examples, chat, lang], [question, chat, pending], **private).then(
             app.answer, ask_inputs, ask_outputs, show_progress="minimal", **private
-        ).then(None, js=_SCROLL_JS, **private)
-        clear.click(app.clear, None, [chat, article, question], **private)
-        chat.clear(app.clear, None, [chat, article, question], **private)
+        ).then(None, js=scroll, **private)
+        clear.click(app.clear, [picker, shown], [chat, article, question, answers], **private)
+        chat.clear(app.clear, [picker, shown], [chat, article, question, answers], **private)
+        picker.input(app.pick, [picker, shown, lang], [article, examples, shown], **private)
+        # Adding runs in its own concurrency group and shows its own progress bar, so questions go on meanwhile.
+        adding: dict[str, Any] = {
+            **private,
+            "show_progress": "hidden",
+            "concurrency_id": "qa-add",
+            "concurrency_limit": 8,
+        }
+        after = ([added, lang], [picker, article, examples, shown])
+        add_file.click(app.add_file, [upload, lang], [status, added], **adding).then(app.after_add, *after, **private)
+        add_text.click(app.add_text, [pasted, pasted_title, lang], [status, added], **adding).then(
+            app.after_add, *after, **private
+        )
+        add_url.click(app.add_url, [url, lang], [status, added], **adding).then(app.after_add, *after, **private)
         # The tab title cannot be an i18n key; take it from the translated heading once the page is up.
-        demo.load(None, js=_TITLE_JS, **private)
+        demo.load(app.page_load, None, [picker, article, examples, shown], **private).then(
+            None, js=_TITLE_JS, **private
+        )
         gr.api(app.api_ask, api_name="ask")
+    demo.qa_app = app
     return demo
 
 
-def launch_kwargs() -> dict[str, Any]:
+def launch_kwargs(demo: gr.Blocks) -> dict[str, Any]:
     gr = _import_gradio()
     return {
         "theme": _theme(gr),
-        "css": CSS,
+        "css": _static("app.css"),
         "head": HEAD,
         "i18n": gr.I18n(**translations()),
         "share": False,
         "show_error": False,  # tracebacks stay in the server log; handlers reply kindly instead
         "footer_links": ["api", "settings"],
+        # A hard stop for uploads; the app's own, friendlier limit (MAX_UPLOAD_BYTES) is checked first by the page.
+        "max_file_size": 2 * MAX_UPLOAD_BYTES,
+        # FastAPI(routes=...): POST /api/ask lives on the same server as the page.
+        "app_kwargs": {"routes": api_routes(demo.qa_app)},
     }
 
 
@@ -459,8 +1066,10 @@ def _warm_up(service: LiveRetriever) -> None:
         service.ask(question, 1)
 
 
-def serve(host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Serve the app on the bundled article at http://host:port until interrupted. Raises QAError or OSError."""
+def serve(host: str = "127.0.0.1", port: int = 7860, *, allow_private_urls: bool = False) -> None:
+    """Serve the app on the default index at http://host:port until interrupted. Raises QAError or OSError.
+
+    `allow_private_urls`: let people add pages from this machine or its private network (tests, intranets)."""
     from qa.service import default_service
 
     service = default_service()
@@ -469,15 +1078,15 @@ def serve(host: str = "127.0.0.1", port: int = 7860) -> None:
         warm = pool.submit(_warm_up, service)
         _import_gradio()
         warm.result()
-    demo = build_app(service)
-    demo.queue(default_concurrency_limit=1)  # one question at a time: the embedder serialises them anyway
+    demo = build_app(service, allow_private_urls=allow_private_urls, own_port=port)
+    demo.queue(default_concurrency_limit=1)  # one question at a time per event: the embedder serialises them anyway
     try:
-        demo.launch(server_name=host, server_port=port, quiet=True, prevent_thread_lock=True, **launch_kwargs())
+        demo.launch(server_name=host, server_port=port, quiet=True, prevent_thread_lock=True, **launch_kwargs(demo))
     except OSError as exc:
         # gradio's own message points at its environment variables; ours are --port and QA_PORT.
         reason = "the port is in use" if "empty port" in str(exc) else str(exc).splitlines()[0]
         raise QAError(f"cannot serve on {host}:{port}: {reason}; choose another with --port or QA_PORT") from None
-    print(f"qa: serving the article at http://{_url_host(host)}:{port}/ (Ctrl+C to stop)", flush=True)
+    print(f"qa: serving the library at http://{_url_host(host)}:{port}/ (Ctrl+C to stop)", flush=True)
     demo.block_thread()
 
 
