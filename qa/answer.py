@@ -22,12 +22,23 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Reading:
+    """How a question asked in a conversation was read, so a UI can say "reading this as a follow-up to: …"."""
+
+    kind: str  # "alone" (as if asked on its own) | "follow-up" (read against an earlier question and its answer)
+    # | "more" (the next best citations for an earlier question)
+    earlier_question: str = ""  # the earlier question it leaned on, as asked ("" when alone)
+    turn: int | None = None  # that question's position in the history, 0 = oldest (None when alone)
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str  # as asked
     language: str  # "en" | "uk" | "ru" | another ISO 639-1 code
     answered: bool  # False: the article does not seem to answer it; citations are then the weak best guesses
     citations: list[Citation] = field(default_factory=list)  # best first
     confidence: float = 0.0  # 0..1, how sure we are that the first citation answers the question
+    reading: Reading | None = None  # None when asked without a history
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -12,7 +12,7 @@ from qa.abstain import Abstention
 from qa.answer import Answer, Citation
 from qa.embed import Embedder, load_embedder
 from qa.errors import IndexMismatchError, QuestionError
-from qa.index import LoadedIndex, document_staleness, load_index, rebuild_command, staleness
+from qa.index import LoadedIndex, load_index, rebuild_command, staleness
 from qa.lexical import LexicalIndex
 
 MAX_QUESTION_CHARS = 2000
@@ -67,11 +67,7 @@ class Retriever:
         self.sentences = index.sentences
         self.documents = index.manifest.documents
         # What citations point at: a plain-text file as long as it is what was indexed, else the stored text.
-        self.citation_sources = [
-            entry.source if entry.kind == "text" and entry.is_file and not document_staleness(entry).stale
-            else str(index.text_path(n))
-            for n, entry in enumerate(self.documents)
-        ]  # fmt: skip
+        self.citation_sources = [index.citation_source(n) for n in range(len(self.documents))]
         # Each view's vectors as a numpy matrix: for an article-sized index one matrix product scores every
         # sentence exactly, cheaper than a FAISS search per view; FAISS searches only above _EXACT_LIMIT.
         self.matrices = {view: flat.reconstruct_n(0, flat.ntotal) for view, flat in index.vectors.items()}
@@ -125,12 +121,19 @@ class Retriever:
             raise TypeError(f"document must be a document id (str), not {type(document).__name__}")
         return self.index.manifest.document(document).rows
 
-    def ask(self, question: str, k: int = 3, *, document: str | None = None) -> Answer:
-        """Up to k cited sentences, best first, from every document or from the one with id `document`."""
+    def ask(self, question: str, k: int = 3, *, document: str | None = None, history: object = None) -> Answer:
+        """Up to k cited sentences, best first, from every document or from the one with id `document`.
+
+        `history`: the conversation so far, oldest first (questions, Answers or their dicts); a follow-up is then
+        read against it (qa.conversation). Without it nothing changes."""
         from qa.language import detect_language
 
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
             raise ValueError(f"k must be an integer from 1 to {MAX_K}, got {k!r}")
+        if history is not None:
+            from qa.conversation import ask as ask_in_conversation
+
+            return ask_in_conversation(self, question, k, document, history)
         rows = self.rows(document)
         text = clean_question(question)
         language = detect_language(text)

@@ -75,8 +75,8 @@ class LiveRetriever:
             return f"the existing one is unusable: {exc}"
         return staleness(manifest, model=self.model or DEFAULT_MODEL).reason
 
-    def ask(self, question: str, k: int = 3, *, document: str | None = None) -> Answer:
-        return self.retriever().ask(question, k, document=document)
+    def ask(self, question: str, k: int = 3, *, document: str | None = None, history: object = None) -> Answer:
+        return self.retriever().ask(question, k, document=document, history=history)
 
 
 _default: LiveRetriever | None = None
@@ -93,10 +93,15 @@ def default_service() -> LiveRetriever:
         return _default
 
 
-def ask(question: str, k: int = 3, *, document: str | None = None) -> Answer:
+def ask(question: str, k: int = 3, *, document: str | None = None, history: object = None) -> Answer:
     """Answer `question` from the default index (the bundled article, or the library built there): up to k cited
     sentences, best first, from every document or only from the one with id `document`.
 
-    Raises ValueError for an empty, too long or wordless question, QAError for an unknown document.
+    `history` is the conversation so far, oldest first: earlier questions (str) or Answers (or their to_dict()
+    dicts). A follow-up ("and when?", "а що ще він сказав?") is then read against it, "more" gives the next
+    best sentences for the earlier question, and `answer.reading` says how the question was read.
+
+    Raises ValueError for an empty, too long or wordless question or a malformed history, QAError for an unknown
+    document.
     """
-    return default_service().ask(question, k, document=document)
+    return default_service().ask(question, k, document=document, history=history)

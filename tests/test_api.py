@@ -73,10 +73,13 @@ def test_unanswerable_question_abstains_but_still_cites_weakly(question):
 def test_to_dict_is_json_with_the_same_fields():
     answer = qa.ask("Сколько протестующих задержали?", k=2)
     data = json.loads(json.dumps(answer.to_dict(), ensure_ascii=False))
-    assert set(data) == {"question", "language", "answered", "citations", "confidence"}
+    assert set(data) == {"question", "language", "answered", "citations", "confidence", "reading"}
+    assert data["reading"] is None  # asked without a history
     assert data["question"] == answer.question and data["language"] == "ru"
     first = data["citations"][0]
-    assert set(first) == {"text", "score", "sentence_id", "paragraph", "source", "start", "end", "relevance"}
+    assert set(first) == {
+        "text", "score", "sentence_id", "paragraph", "source", "start", "end", "relevance", "document", "document_id"
+    }  # fmt: skip
     assert first["text"] == DETAINED and first["start"] == answer.citations[0].start
 
 
