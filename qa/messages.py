@@ -52,6 +52,36 @@ MESSAGES: dict[str, dict[str, str]] = {
         "uk": "Мова запитання: {language}",
         "ru": "Язык вопроса: {language}",
     },
+    # --- conversation (qa.conversation, qa.reply, `qa chat`): how a question was read against the earlier ones
+    "answer.follow_up": {
+        "en": "Reading this as a follow-up to “{question}”.",
+        "uk": "Розумію це як уточнення до запитання «{question}».",
+        "ru": "Понимаю это как уточнение к вопросу «{question}».",
+    },
+    "answer.more": {
+        "en": "More sentences for “{question}”, besides those already quoted.",
+        "uk": "Ще речення до запитання «{question}», крім уже процитованих.",
+        "ru": "Ещё предложения по вопросу «{question}», кроме уже процитированных.",
+    },
+    "answer.no_more": {
+        "en": "That’s all the article has on this: everything related has been quoted already.",
+        "uk": "Більше про це в статті нічого немає: усе пов’язане вже процитовано.",
+        "ru": "Больше об этом в статье ничего нет: всё связанное уже процитировано.",
+    },
+    "chat.welcome": {
+        "en": (
+            "Ask in English, Ukrainian or Russian. Follow-up questions work, and “more” shows further sentences. "
+            "Ctrl-D quits."
+        ),
+        "uk": (
+            "Запитуйте англійською, українською чи російською. Можна ставити уточнювальні запитання, а «ще» "
+            "покаже інші речення. Ctrl-D — вихід."
+        ),
+        "ru": (
+            "Спрашивайте на английском, украинском или русском. Можно задавать уточняющие вопросы, а «ещё» "
+            "покажет другие предложения. Ctrl-D — выход."
+        ),
+    },
     "citation.paragraph": {
         "en": "paragraph {n}",
         "uk": "абзац {n}",

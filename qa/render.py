@@ -1,22 +1,17 @@
-"""Plain-text rendering of an Answer for the terminal, in the asker's language."""
+"""Plain-text rendering of an Answer for the terminal (`qa ask`, `qa chat`), in the asker's language."""
 
 from __future__ import annotations
 
 from qa.answer import Answer
-from qa.language import reply_language
-from qa.messages import language_name, t
+from qa.reply import build_reply
 
 
-def answer_text(answer: Answer) -> str:
-    lang = reply_language(answer.language)
-    lines = []
-    if lang != answer.language:
-        lines.append(t("answer.other_language", lang, language=language_name(answer.language, "en")))
-    if not answer.citations:
-        lines.append(t("answer.not_found", lang))
-        return "\n".join(lines)
-    lines.append(t("answer.lead" if answer.answered else "answer.weak_lead", lang))
-    for n, c in enumerate(answer.citations, 1):
-        lines.append(f"[{n}] {c.text}")
-        lines.append(f"    {t('citation.paragraph', lang, n=c.paragraph + 1)} · {t('relevance.' + c.relevance, lang)}")
+def answer_text(answer: Answer, *, titles: bool = False) -> str:
+    """The reply as terminal lines. `titles`: name each quote's document (when the index holds several)."""
+    reply = build_reply(answer, titles=titles)
+    lines = [line for line in (reply.other_language, reply.reading) if line]
+    lines.append(reply.lead)
+    for quote in reply.quotes:
+        lines.append(f"[{quote.number}] {quote.text}")
+        lines.append(f"    {quote.where} · {quote.relevance_label}")
     return "\n".join(lines)
