@@ -219,7 +219,7 @@ def ask_command(question: str, k: int, as_json: bool, document: str | None, inde
     else:
         from qa.render import answer_text
 
-        click.echo(answer_text(answer))
+        click.echo(answer_text(answer, titles=document is None and len(service.retriever().documents) > 1))
 
 
 @cli.command("eval")
@@ -227,22 +227,66 @@ def ask_command(question: str, k: int, as_json: bool, document: str | None, inde
     "--questions",
     "questions_file",
     type=click.Path(path_type=Path, dir_okay=False),
-    required=True,
     help="Question set (JSONL; format in tests/data/README.md).",
+)
+@click.option(
+    "--dialogues",
+    "dialogues_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Dialogue set (JSONL): each dialogue asked turn by turn with its history, each turn also alone.",
 )
 @_path_option("--index-dir", "Index to evaluate. Default: the bundled article's index (built if missing).")
 @click.option("-k", "k", type=click.IntRange(1, 20), default=3, show_default=True, help="Citations per question.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def eval_command(questions_file: Path, index_dir: Path | None, k: int, as_json: bool) -> None:
-    """Measure hit@1, hit@3, MRR and abstention per language on a question set."""
-    from qa.evaluate import evaluate, load_questions, report_text
+def eval_command(
+    questions_file: Path | None, dialogues_file: Path | None, index_dir: Path | None, k: int, as_json: bool
+) -> None:
+    """Measure hit@1, hit@3, MRR and abstention per language on a question set, or hit@1/hit@3 per language and
+    turn kind (first, follow-up, new topic) on a dialogue set, beside the same questions asked alone."""
+    from qa import evaluate as ev
     from qa.service import LiveRetriever, default_service
 
+    if (questions_file is None) == (dialogues_file is None):
+        raise click.UsageError("give one of --questions FILE or --dialogues FILE")
     with _domain_errors():
-        questions = load_questions(questions_file)
         service = LiveRetriever(index_dir) if index_dir else default_service()
-        report = evaluate(service.retriever(), questions, k=k)
-    click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if as_json else report_text(report))
+        if dialogues_file is not None:
+            dialogues = ev.load_dialogues(dialogues_file)
+            report = ev.evaluate_dialogues(service.retriever(), dialogues, k=k)
+            text = ev.dialogue_report_text(report)
+        else:
+            questions = ev.load_questions(questions_file)
+            report = ev.evaluate(service.retriever(), questions, k=k)
+            text = ev.report_text(report)
+    click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if as_json else text)
+
+
+@cli.command("chat")
+@click.option("-k", "k", type=click.IntRange(1, 20), default=3, show_default=True, help="Sentences to cite.")
+@click.option("--document", "-d", help="Talk about this document only (an id from `qa index info`). Default: all.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="For scripts: read one question per line from stdin, write one JSON answer (Answer.to_dict()) per line; "
+    'a question that cannot be asked gives {"error": ..., "key": ..., "line": N} on its line.',
+)
+@_path_option("--index-dir", "Index to ask. Default: the bundled article's index (built if missing).")
+def chat_command(k: int, document: str | None, as_json: bool, index_dir: Path | None) -> None:
+    """Talk about the indexed documents: follow-up questions ("and when?", "а потім?") are read against the
+    conversation, "more" shows the next sentences. Ctrl-D quits."""
+    from qa.chat import Chat, line_editor, run_interactive, run_json
+    from qa.service import LiveRetriever, default_service
+
+    service = LiveRetriever(index_dir) if index_dir else default_service()
+    with _domain_errors():
+        chat = Chat(service, k, document)
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="surrogateescape")  # a line that is not UTF-8 is a question, not a crash
+    if as_json:
+        run_json(chat, sys.stdin, sys.stdout)
+    else:
+        run_interactive(chat, line_editor(), sys.stdout, sys.stderr)
 
 
 @cli.command("serve")

@@ -13,9 +13,11 @@ confidence and whether the first citation answers (never, for an unanswerable qu
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from qa.answer import Answer
 from qa.errors import QAError
 from qa.retrieve import Retriever
 
@@ -211,4 +213,172 @@ def report_text(report: Report) -> str:
             if not m.expected:
                 where = "answered an unanswerable question"
             lines.append(f"  {m.id} [{where}] {m.question}\n      got: {m.got[:100]}")
+    return "\n".join(lines)
+
+
+# --- Dialogues: questions asked turn by turn with the conversation so far (qa.conversation) --------------------
+
+DIALOGUE_KINDS = ("first", "follow-up", "new-topic")
+
+
+@dataclass(frozen=True)
+class DialogueTurn:
+    lang: str
+    question: str
+    kind: str  # "first" | "follow-up" | "new-topic": how the question relates to the turn before
+    answerable: bool
+    gold: list[str]
+
+
+@dataclass(frozen=True)
+class Dialogue:
+    id: str
+    doc: str | None  # file name of the document talked about (None: the whole index)
+    lang: str
+    turns: list[DialogueTurn]
+
+
+@dataclass
+class DialogueCell:
+    """One (turn kind, language) cell: the turns asked with their history, and the same questions asked alone."""
+
+    turns: int = 0
+    hit1: float = 0.0
+    hit3: float = 0.0
+    mrr: float = 0.0
+    alone_hit1: float = 0.0
+    alone_hit3: float = 0.0
+    alone_mrr: float = 0.0
+    read_as: dict[str, int] = field(default_factory=dict)  # how the turns were read: alone / follow-up / more
+
+
+@dataclass
+class DialogueMiss:
+    id: str  # dialogue id and turn number: "ddev-uk-003#2"
+    kind: str
+    question: str
+    read_as: str
+    rank: int | None  # with the history
+    alone_rank: int | None  # asked alone
+
+
+@dataclass
+class DialogueReport:
+    cells: dict[str, dict[str, DialogueCell]]  # kind -> language -> cell
+    misses: list[DialogueMiss] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def load_dialogues(path: str | Path) -> list[Dialogue]:
+    """Dialogues from JSONL, one a line: {"id", "doc", "lang", "turns": [{"lang", "question", "kind",
+    "answerable", "gold"}]}; "doc" is a file name in the index ("article.txt" for the bundled article)."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise QAError(f"cannot read dialogue file {path}: {exc}") from None
+    dialogues = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            turns = [
+                DialogueTurn(t["lang"], t["question"], t["kind"], bool(t["answerable"]), list(t.get("gold", [])))
+                for t in row["turns"]
+            ]
+            if not turns or any(t.kind not in DIALOGUE_KINDS for t in turns):
+                raise ValueError(f"turns must be non-empty, each kind one of {', '.join(DIALOGUE_KINDS)}")
+            dialogues.append(Dialogue(str(row["id"]), row.get("doc"), row["lang"], turns))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise QAError(f"{path}:{number}: not a dialogue line ({exc})") from None
+    if not dialogues:
+        raise QAError(f"dialogue file has no dialogues: {path}")
+    return dialogues
+
+
+def dialogue_gold_rows(retriever: Retriever, rows: range, gold: list[str], where: str) -> set[int]:
+    """Rows holding a gold substring, whitespace collapsed; a gold text that the sentence splitter cut in two
+    (a hard-wrapped list item) counts each sentence it overlaps."""
+    found: set[int] = set()
+    for needle in gold:
+        wanted = _squash(needle)
+        hits = {r for r in rows if wanted in _squash(retriever.sentences[r].text)}
+        if not hits:
+            doc = retriever.sentences[rows.start].doc
+            text = retriever.index.text_path(doc).read_text(encoding="utf-8")
+            span = re.search(r"\s+".join(map(re.escape, needle.split())), text)
+            if span:
+                hits = {r for r in rows if _overlaps(retriever.sentences[r], span.start(), span.end())}
+        if not hits:
+            raise QAError(f"{where}: gold text is in no sentence of the document: {needle!r}")
+        found |= hits
+    return found
+
+
+def _overlaps(sentence, start: int, end: int) -> bool:  # noqa: ANN001 - a qa.index.Row
+    return sentence.start < end and sentence.end > start
+
+
+def evaluate_dialogues(retriever: Retriever, dialogues: list[Dialogue], k: int = 3) -> DialogueReport:
+    """Ask each dialogue turn by turn, each turn with the answers before it as history (each cut to the k
+    citations a person would have seen), and each question once more alone; hit@1/hit@3/MRR per turn kind and
+    language. Unanswerable turns are asked (they shape the history) but not scored."""
+    from dataclasses import replace
+
+    stats: dict[tuple[str, str], dict[str, list[float]]] = {}
+    read_as: dict[tuple[str, str], dict[str, int]] = {}
+    misses = []
+    for dialogue in dialogues:
+        doc_id = document_id(retriever, dialogue.doc)
+        rows = retriever.rows(doc_id)
+        history: list = []
+        for n, turn in enumerate(dialogue.turns):
+            answer = retriever.ask(turn.question, max(k, RANK_DEPTH), document=doc_id, history=history)
+            history.append(replace(answer, citations=answer.citations[:k]))
+            if not turn.answerable:
+                continue
+            alone = retriever.ask(turn.question, max(k, RANK_DEPTH), document=doc_id)
+            wanted = dialogue_gold_rows(retriever, rows, turn.gold, f"dialogue {dialogue.id} turn {n}")
+            rank, alone_rank = _rank(retriever, answer, wanted), _rank(retriever, alone, wanted)
+            cell = stats.setdefault((turn.kind, turn.lang), {})
+            for name, r in (("", rank), ("alone_", alone_rank)):
+                cell.setdefault(f"{name}hit1", []).append(float(r == 1))
+                cell.setdefault(f"{name}hit3", []).append(float(r is not None and r <= 3))
+                cell.setdefault(f"{name}mrr", []).append(1.0 / r if r else 0.0)
+            how = answer.reading.kind if answer.reading else "alone"
+            counts = read_as.setdefault((turn.kind, turn.lang), {})
+            counts[how] = counts.get(how, 0) + 1
+            if rank is None or rank > 3 or (alone_rank is not None and alone_rank < rank):
+                misses.append(DialogueMiss(f"{dialogue.id}#{n}", turn.kind, turn.question, how, rank, alone_rank))
+    cells: dict[str, dict[str, DialogueCell]] = {}
+    for (kind, lang), s in sorted(stats.items(), key=lambda item: (DIALOGUE_KINDS.index(item[0][0]), item[0][1])):
+        means = {name: _mean(values) for name, values in s.items()}
+        cells.setdefault(kind, {})[lang] = DialogueCell(len(s["hit1"]), **means, read_as=read_as[(kind, lang)])
+    return DialogueReport(cells, misses)
+
+
+def _rank(retriever: Retriever, answer: Answer, wanted: set[int]) -> int | None:
+    ranked = [_row(retriever, c) for c in answer.citations]
+    return next((r for r, row in enumerate(ranked, 1) if row in wanted), None)
+
+
+def dialogue_report_text(report: DialogueReport) -> str:
+    head = f"{'turns':<11}{'lang':<5}{'n':>4}{'hit@1':>7}{'hit@3':>7}{'MRR':>7}"
+    lines = [f"{head}   {'alone: hit@1':>12}{'hit@3':>7}{'MRR':>7}   read as"]
+    for kind, languages in report.cells.items():
+        for lang, c in languages.items():
+            how = ", ".join(f"{name} {count}" for name, count in c.read_as.items())
+            lines.append(
+                f"{kind:<11}{lang:<5}{c.turns:>4}{c.hit1:>7.2f}{c.hit3:>7.2f}{c.mrr:>7.2f}   "
+                f"{c.alone_hit1:>12.2f}{c.alone_hit3:>7.2f}{c.alone_mrr:>7.2f}   {how}"
+            )
+    if report.misses:
+        lines.append(f"\nmisses at 3, or worse than alone ({len(report.misses)}):")
+        for m in report.misses:
+            rank = f"rank {m.rank}" if m.rank else "not in top 10"
+            alone = f"alone {m.alone_rank}" if m.alone_rank else "alone not in top 10"
+            lines.append(f"  {m.id} {m.kind} read as {m.read_as} [{rank}; {alone}] {m.question}")
     return "\n".join(lines)
