@@ -199,6 +199,7 @@ def _digest(data: dict) -> str:
 class Staleness:
     stale: bool
     reason: str  # empty when fresh
+    missing: bool = False  # the source file is gone or unreadable (the index still answers from its stored text)
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,15 @@ class LoadedIndex:
 
     def text_path(self, doc: int) -> Path:
         return self.directory / TEXTS / self.manifest.documents[doc].text
+
+    def citation_source(self, doc: int) -> str:
+        """What citations of document `doc` name: the source file itself while it is byte for byte the stored
+        text (a plain-text file, unchanged since), else the stored text. Either way text[start:end] is the
+        sentence, read with open(path, encoding="utf-8")."""
+        entry = self.manifest.documents[doc]
+        if entry.is_file and entry.sha256 == entry.text_sha256 and not document_staleness(entry).stale:
+            return entry.source
+        return str(self.text_path(doc))
 
 
 def rebuild_command(index_dir: Path, source: str | Sequence[str] | None = None, model: str | None = None) -> str:
@@ -413,7 +423,7 @@ def _write_text(index_dir: Path, text: str) -> tuple[str, str]:
     return path.name, digest
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: parts hold numpy arrays
 class _Part:
     """A document on its way into a build: from a source just read, or kept from the live build."""
 
@@ -774,7 +784,8 @@ def document_staleness(entry: DocumentEntry) -> Staleness:
     try:
         _, data = read_bytes(entry.source)
     except QAError as exc:
-        return Staleness(True, f"{entry.source} is gone or unreadable ({exc})")
+        reason = f"{entry.source} no longer exists" if "not found" in str(exc) else str(exc)
+        return Staleness(True, reason, missing=True)
     if sha256(data) != entry.sha256:
         return Staleness(True, f"{entry.source} has changed since the index was built")
     return Staleness(False, "")

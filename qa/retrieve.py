@@ -12,7 +12,7 @@ from qa.abstain import Abstention
 from qa.answer import Answer, Citation
 from qa.embed import Embedder, load_embedder
 from qa.errors import IndexMismatchError, QuestionError
-from qa.index import LoadedIndex, document_staleness, load_index, rebuild_command, staleness
+from qa.index import LoadedIndex, load_index, rebuild_command, staleness
 from qa.lexical import LexicalIndex
 
 MAX_QUESTION_CHARS = 2000
@@ -67,11 +67,7 @@ class Retriever:
         self.sentences = index.sentences
         self.documents = index.manifest.documents
         # What citations point at: a plain-text file as long as it is what was indexed, else the stored text.
-        self.citation_sources = [
-            entry.source if entry.kind == "text" and entry.is_file and not document_staleness(entry).stale
-            else str(index.text_path(n))
-            for n, entry in enumerate(self.documents)
-        ]  # fmt: skip
+        self.citation_sources = [index.citation_source(n) for n in range(len(self.documents))]
         # Each view's vectors as a numpy matrix: for an article-sized index one matrix product scores every
         # sentence exactly, cheaper than a FAISS search per view; FAISS searches only above _EXACT_LIMIT.
         self.matrices = {view: flat.reconstruct_n(0, flat.ntotal) for view, flat in index.vectors.items()}

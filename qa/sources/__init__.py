@@ -16,7 +16,17 @@ from qa.sources.files import decode_html, decode_utf8, read_bytes, sha256
 from qa.sources.segment import MAX_SENTENCE_CHARS, Block, Sentence
 from qa.sources.url import HTML_TYPES, MARKDOWN_TYPES, Fetched, fetch, is_url
 
-__all__ = ["Block", "Document", "MAX_SENTENCE_CHARS", "PASTED", "Sentence", "SourceError", "from_text", "load_source", "split_text"]
+__all__ = [
+    "Block",
+    "Document",
+    "MAX_SENTENCE_CHARS",
+    "PASTED",
+    "Sentence",
+    "SourceError",
+    "from_text",
+    "load_source",
+    "split_text",
+]
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
@@ -80,6 +90,11 @@ def _file_kind(path: Path, data: bytes) -> str:
 def _from_plain(text: str, where: str, digest: str, *, kind: str, title: str = "") -> Document:
     from qa.sources.text import text_blocks
 
+    # Stored with "\n" line ends: Python reads a text file with universal newlines, so offsets into a stored text
+    # holding "\r\n" would be off by one a line for anyone who opens it (the web app, a user's own script).
+    # Such a file is then cited from its stored text, not in place.
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return make_document(where, kind, text, text_blocks(text), digest, title=title)
 
 

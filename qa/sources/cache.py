@@ -17,7 +17,9 @@ from qa.sources.document import Document
 from qa.sources.segment import Block, Sentence
 
 # Bump when splitting or extraction changes what a source turns into: older entries are then not used.
-SOURCES_VERSION = 1
+# 2: wrapped and indented plain text, enumerations, quotations in HTML; 3: [bracketed] notes kept, no sentence
+# starts with a small letter
+SOURCES_VERSION = 3
 
 
 def cached_document(folder: Path | None, parts: tuple[str, ...], make: Callable[[], Document]) -> Document:

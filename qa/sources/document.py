@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,8 +26,10 @@ class Document:
 
     @property
     def verbatim(self) -> bool:
-        """The stored text is the source file's own text, so citations can point at the file itself."""
-        return self.kind == "text" and not self.source.startswith(("http://", "https://")) and self.source != PASTED
+        """The stored text is the source file's own text, byte for byte, so citations can point at the file."""
+        if self.kind != "text" or self.source.startswith(("http://", "https://")) or self.source == PASTED:
+            return False
+        return hashlib.sha256(self.text.encode("utf-8", "surrogatepass")).hexdigest() == self.sha256
 
     @property
     def paragraph_count(self) -> int:
@@ -52,9 +55,16 @@ def make_document(
     language = text_language(text)
     sentences, paragraphs = split_blocks(text, blocks, language)
     if not sentences:
-        raise SourceError(f"source has no article text to index: {source}")
+        raise SourceError(f"{_what(source)} has no article text to index: {source}")
     title = " ".join(title.split()) or _first_line(sentences) or Path(source).name
     return Document(source, kind, text, digest, tuple(sentences), tuple(paragraphs), title[:200], language, meta or {})
+
+
+def _what(source: str) -> str:
+    """How errors name a source: as the file, page or pasted text the user gave."""
+    if source == PASTED:
+        return "the pasted text"
+    return "page" if source.startswith(("http://", "https://")) else "source file"
 
 
 def _first_line(sentences: list[Sentence]) -> str:

@@ -18,7 +18,8 @@ _HEADING_MAX = 120
 # trafilatura drops most of a <figure> (code listings and their captions in books): read figures as plain divs.
 _FIGURE = re.compile(r"<(/?)fig(ure|caption)\b", re.IGNORECASE)
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-_OG_TITLE = re.compile(r"""<meta[^>]+property=["']og:title["'][^>]*content=["']([^"']+)["']""", re.IGNORECASE)
+# The content is quoted with " or ', and may hold the other quote ("дерев'яної церкви").
+_OG_TITLE = re.compile(r"""<meta[^>]+property=["']og:title["'][^>]*content=(["'])(.*?)\1""", re.IGNORECASE | re.DOTALL)
 
 
 def _unfigure(match: re.Match[str]) -> str:
@@ -31,9 +32,11 @@ def _page_title(page: str) -> str:
 
     for pattern in (_OG_TITLE, _TITLE):
         match = pattern.search(page)
-        if match and match.group(1).strip():
-            return " ".join(html.unescape(match.group(1)).split())
+        if match and match.group(match.lastindex).strip():
+            return " ".join(html.unescape(match.group(match.lastindex)).split())
     return ""
+
+
 _ENDS_SENTENCE = re.compile(r"[.!?…:;][\"'”’»)\]]*$")
 
 
@@ -83,6 +86,7 @@ def html_text(page: str, where: str, url: str | None = None) -> tuple[str, list[
 # Code listings and images are left out (nobody cites a listing as an answer); code inside a sentence stays.
 _SKIP = ("code", "graphic")
 _INLINE_PARENTS = {"p", "item", "head", "cell", "quote", "hi", "ref"}
+_BLOCK_TAGS = {"p", "head", "list", "quote", "table"}
 
 
 def _drop(element) -> None:  # noqa: ANN001
@@ -104,6 +108,8 @@ def _elements(body) -> Iterator[tuple[str, str]]:  # noqa: ANN001 - an lxml elem
     for element in body.iter("head", "p", "item", "row", "quote"):
         if element.tag in ("p", "quote") and any(a.tag in ("item", "row") for a in element.iterancestors()):
             continue  # the item or row it stands in is the block
+        if element.tag == "quote" and any(child.tag in _BLOCK_TAGS for child in element):
+            continue  # a quotation of paragraphs: each paragraph is a block (the quote's text would repeat them)
         if element.tag == "row":
             text = " | ".join(cell for cell in map(_collapse, element) if cell)
         else:

@@ -18,6 +18,7 @@ _BLOCK_CHARS = 10_000
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*\s+(?=[\"'“‘«(\[]*[A-ZА-ЯЁІЇЄҐ])")
 _SPACE = re.compile(r"\s+")
 _HAS_WORD = re.compile(r"\w")
+_UNFINISHED = re.compile(r"[^\W\d_],?$")  # ends in a letter or a comma: no sentence ended there
 _LINE_BREAKS = str.maketrans("\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029", " " * 10)
 # A run of text without sentence punctuation longer than this is cited in pieces cut at spaces.
 MAX_SENTENCE_CHARS = 2000
@@ -78,6 +79,7 @@ def _pieces(text: str, block: Block, language: str) -> Iterable[tuple[int, int]]
     for b_start, b_end in _cut(text, block.start, block.end, _BLOCK_CHARS, _SENTENCE_END):
         flat = text[b_start:b_end].translate(_LINE_BREAKS)
         cursor = 0
+        spans: list[tuple[int, int]] = []
         for piece in _segment(flat, language):
             piece = piece.strip().lstrip("\ufeff").lstrip()
             if not piece:
@@ -89,7 +91,15 @@ def _pieces(text: str, block: Block, language: str) -> Iterable[tuple[int, int]]
 
                 raise SourceError(f"sentence splitter returned text not found in the source: {piece[:60]!r}")
             cursor = at + len(piece)
-            yield from _cut(text, b_start + at, b_start + cursor, MAX_SENTENCE_CHARS)
+            if spans and (_UNFINISHED.search(flat[spans[-1][0] : spans[-1][1]]) or piece[0].islower()):
+                # pysbd also cuts before enumerations ("must cope with (a) an addon … and (b) …") where no
+                # sentence ended: a piece ending in a word or a comma goes on in the next one. And after an
+                # abbreviation it does not know ("eg. comp.lang.c++"): no sentence starts with a small letter.
+                spans[-1] = (spans[-1][0], cursor)
+            else:
+                spans.append((at, cursor))
+        for start, end in spans:
+            yield from _cut(text, b_start + start, b_start + end, MAX_SENTENCE_CHARS)
 
 
 def split_blocks(text: str, blocks: Sequence[Block], language: str = "en") -> tuple[list[Sentence], list[Block]]:
