@@ -134,9 +134,7 @@ def index_add(sources: tuple[str, ...], index_dir: Path | None) -> None:
     for label, ids in (("added", change.added), ("updated", change.updated), ("unchanged", change.unchanged)):
         if ids:
             click.echo(f"{label}: {', '.join(ids)}")
-    click.echo(
-        f"The index now holds {len(change.manifest.documents)} documents, {change.manifest.sentences} sentences."
-    )
+    click.echo(_holds(change.manifest))
 
 
 @index.command("remove")
@@ -151,9 +149,7 @@ def index_remove(documents: tuple[str, ...], index_dir: Path | None) -> None:
     with _domain_errors():
         change = remove_documents(documents, target)
     click.echo(f"removed: {', '.join(change.removed)}")
-    click.echo(
-        f"The index now holds {len(change.manifest.documents)} documents, {change.manifest.sentences} sentences."
-    )
+    click.echo(_holds(change.manifest))
 
 
 @index.command("info")
@@ -179,14 +175,41 @@ def index_info(index_dir: Path | None) -> None:
     for key, value in rows:
         click.echo(f"{key + ':':<15}{value}")
     click.echo("")
+    where = f" --index-dir {_shell(str(target))}"
+    changed = [d for d, s in zip(manifest.documents, states, strict=True) if s.stale and not s.missing]
+    gone = [d for d, s in zip(manifest.documents, states, strict=True) if s.missing]
     width = max(len(d.id) for d in manifest.documents)
     for entry, state in zip(manifest.documents, states, strict=True):
-        status = f"STALE: {state.reason}; update with: qa index add {_shell(entry.source)}" if state.stale else "fresh"
+        if not state.stale:
+            status = "fresh"
+        elif entry in changed:
+            status = f"stale: {state.reason}; update with: qa index add {_shell(entry.source)}{where}"
+        else:
+            status = f"stale: {state.reason}; remove it with: qa index remove {_shell(entry.id)}{where}"
         click.echo(f"{entry.id:<{width}}  {entry.title}")
         click.echo(f"{'':<{width}}  {entry.kind}, {entry.language}, {entry.sentences} sentences, {entry.source}")
         click.echo(f"{'':<{width}}  {status}")
-    stale = sum(s.stale for s in states)
-    click.echo(f"\nstatus:        {f'{stale} stale document(s)' if stale else 'fresh'}")
+    click.echo("")
+    if not changed and not gone:
+        click.echo(f"{'status:':<15}fresh")
+        return
+    count = len(changed) + len(gone)
+    fixes = []
+    if changed:
+        fixes.append(f"update with: qa index add {' '.join(_shell(d.source) for d in changed)}{where}")
+    if gone:
+        fixes.append(f"remove with: qa index remove {' '.join(_shell(d.id) for d in gone)}{where}")
+    total = f"{len(manifest.documents)} document{'s' if len(manifest.documents) != 1 else ''}"
+    stale = ", ".join(d.id for d in changed + gone)
+    click.echo(f"{'status:':<15}stale: {count} of {total} ({stale}); {'; '.join(fixes)}")
+
+
+def _holds(manifest) -> str:  # noqa: ANN001 - a qa.index.Manifest, not imported for --help
+    documents, sentences = len(manifest.documents), manifest.sentences
+    return (
+        f"The index now holds {documents} document{'s' if documents != 1 else ''}, "
+        f"{sentences} sentence{'s' if sentences != 1 else ''}."
+    )
 
 
 def _shell(arg: str) -> str:

@@ -94,9 +94,16 @@ def test_build_info_and_ask_on_an_explicit_index(tmp_path):
     assert "Embedding" in result.stderr  # the progress bar
     info = run("index", "info", "--index-dir", str(target))
     assert info.returncode == 0
-    fields = dict(line.split(":", 1) for line in info.stdout.splitlines())
-    assert fields["sentences"].strip() == "56" and fields["status"].strip() == "fresh"
-    assert fields["source"].strip() == str(DEFAULT_SOURCE)
+    header, documents, status = info.stdout.split("\n\n")
+    fields = dict(line.split(":", 1) for line in header.splitlines())
+    assert fields["sentences"].strip() == "56" and fields["documents"].strip() == "1"
+    title = "Ukrainian Officials Are Appealing Directly to Russian Soldiers and Their Families as Casualties Mount"
+    assert documents.splitlines() == [
+        f"article  {title}",
+        f"         text, en, 56 sentences, {DEFAULT_SOURCE}",
+        "         fresh",
+    ]
+    assert status == "status:        fresh\n"
     answer = run("ask", "Who is the mayor of Kyiv?", "--index-dir", str(target), "--json")
     assert answer.returncode == 0 and "Klitschko" in json.loads(answer.stdout)["citations"][0]["text"]
 
@@ -139,11 +146,19 @@ def test_info_reports_a_stale_index(tmp_path, fake_embedder):
     source.write_text("Changed text now.\n", encoding="utf-8")
     result = runner.invoke(cli, ["index", "info", "--index-dir", str(tmp_path / "idx")])
     assert result.exit_code == 0
-    status = [line for line in result.output.splitlines() if line.startswith("status:")][0]
-    assert status == (
-        f"status:        stale: {source} has changed since the index was built; rebuild with: "
-        f"qa index build --source {source} --index-dir {tmp_path / 'idx'} --model fake-hash"
+    lines = result.output.splitlines()
+    assert lines[lines.index("a  First sentence here.") + 2] == (
+        f"   stale: {source} has changed since the index was built; "
+        f"update with: qa index add {source} --index-dir {tmp_path / 'idx'}"
     )
+    assert lines[-1] == (
+        f"status:        stale: 1 of 1 document (a); update with: qa index add {source} --index-dir {tmp_path / 'idx'}"
+    )
+    # the printed command brings it up to date, keeping the document's id
+    update = runner.invoke(cli, lines[-1].split("update with: qa ", 1)[1].split())
+    assert (update.exit_code, update.stdout) == (0, "updated: a\nThe index now holds 1 document, 1 sentence.\n")
+    info = runner.invoke(cli, ["index", "info", "--index-dir", str(tmp_path / "idx")])
+    assert info.output.splitlines()[-1] == "status:        fresh"
 
 
 def test_ask_on_a_stale_explicit_index_exits_1(tmp_path, fake_embedder):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
-from qa.index import CURRENT, build_index, load_index, read_manifest, staleness
+from qa.index import CACHE, CURRENT, TEXTS, build_index, load_index, read_manifest, staleness
 from qa.paths import DEFAULT_SOURCE
 from qa.retrieve import Retriever
 
@@ -41,7 +42,11 @@ def test_round_trip_preserves_sentences_vectors_and_manifest(tmp_path, source, f
     np.testing.assert_allclose(stored, expected, rtol=1e-6)
     # manifest is plain JSON a person can read
     data = json.loads((loaded.build_dir / "manifest.json").read_text())
-    assert data["source_sha256"] == manifest.source_sha256 and data["built_at"].endswith("+00:00")
+    assert data["documents"][0]["sha256"] == manifest.source_sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
+    assert data["documents"][0]["source"] == str(source) and data["built_at"].endswith("+00:00")
+    # the stored text the citations point at
+    stored = tmp_path / "idx" / TEXTS / data["documents"][0]["text"]
+    assert stored.read_text(encoding="utf-8") == SOURCE_TEXT
 
 
 def test_saved_index_answers_like_the_one_just_built(tmp_path, source, fake_embedder):
@@ -94,7 +99,8 @@ def test_rebuild_replaces_the_live_build_and_keeps_one_previous(tmp_path, source
         builds.append((directory / CURRENT).read_text())
     assert len(set(builds)) == 3
     kept = sorted(p.name for p in directory.iterdir() if p.is_dir())
-    assert kept == sorted(builds[-2:])  # live + previous: a reader that just read CURRENT can still open it
+    # live + previous (a reader that just read CURRENT can still open it), and the stored texts and the cache
+    assert kept == sorted([*builds[-2:], TEXTS, CACHE])
 
 
 def test_truncated_vector_file_is_detected(tmp_path, source, fake_embedder):
