@@ -59,6 +59,7 @@ ALL_DOCUMENTS = "*"  # the picker's "All articles"; document ids are slugs, neve
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # an uploaded file or pasted text; pages have the fetcher's own cap (10 MB)
 MAX_HISTORY = 20  # earlier questions a request may carry; the chat keeps its last MAX_HISTORY answers
 MAX_BODY_BYTES = 2 * 1024 * 1024  # a /api/ask request: a question, k and a history of answers fit many times over
+_DRAIN_BYTES = 8 * MAX_BODY_BYTES
 # Enough of a message to tell its language; detect_language looks no further than this anyway.
 _DETECT_CHARS = 1000
 _LETTER = re.compile(r"[^\W\d_]")
@@ -343,6 +344,8 @@ def source_error(exc: SourceError) -> tuple[str, dict[str, object]]:
         match = pattern.search(reason)
         if match:
             fields: dict[str, object] = {k: v.strip() for k, v in match.groupdict().items()}
+            if key == "library.error.http" and str(fields["status"]).startswith("3"):
+                return "library.error.redirect", {}  # urllib gives up on a redirect loop with the 30x itself
             if key == "library.error.too_large_page":
                 from qa.sources.url import MAX_BYTES
 
@@ -381,7 +384,7 @@ class Library:
         from qa.sources import SOURCE_SUFFIXES
 
         if not path:
-            return AddJob(t("library.no_file", lang)).fail("library.error.nothing")
+            return AddJob("").fail("library.error.nothing")
         name = Path(path).name
         job = AddJob(f"«{name}»" if lang in ("uk", "ru") else f"“{name}”")
         try:
@@ -407,7 +410,7 @@ class Library:
     def add_url(self, url: str | None, lang: str) -> AddJob:
         url = (url or "").strip()
         if not url:
-            return AddJob(t("library.no_url", lang)).fail("library.error.nothing")
+            return AddJob("").fail("library.error.nothing")
         job = AddJob(url if len(url) <= 200 else url[:199] + "…")
         try:
             parts = urllib.parse.urlsplit(url)
@@ -617,7 +620,7 @@ class ChatApp:
         titles = [_one_line(d.title) or d.id for d in documents]
         out = [(t("ui.all_documents", lang), ALL_DOCUMENTS)]
         for entry, title in zip(documents, titles, strict=True):
-            short = title if len(title) <= 70 else title[:69] + "…"
+            short = title if len(title) <= 120 else title[:119] + "…"
             out.append((f"{short} ({entry.id})" if titles.count(title) > 1 else short, entry.id))
         return out
 
@@ -849,17 +852,20 @@ def api_routes(app: ChatApp) -> list[Any]:
         return Response(json_bytes(payload), status_code=status, media_type="application/json")
 
     async def ask(request: Request) -> Response:
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return respond(413, {"error": t("error.request_too_large", "en", limit=MAX_BODY_BYTES // 1024)})
         body = bytearray()
+        seen = 0
         try:
             async for chunk in request.stream():
-                body += chunk
-                if len(body) > MAX_BODY_BYTES:
-                    return respond(413, {"error": t("error.request_too_large", "en", limit=MAX_BODY_BYTES // 1024)})
+                seen += len(chunk)
+                if seen <= MAX_BODY_BYTES:
+                    body += chunk
+                elif seen > _DRAIN_BYTES:
+                    break  # not worth reading on: the connection closes after the answer
         except ClientDisconnect:
             return respond(400, {"error": t("error.bad_json", "en")})
+        if seen > MAX_BODY_BYTES:
+            # Read (and dropped) to the end where it is not huge, so the client gets to read this answer.
+            return respond(413, {"error": t("error.request_too_large", "en", limit=MAX_BODY_BYTES // 1024)})
         # The model runs outside the event loop, so the server keeps accepting and parsing other requests.
         status, payload = await run_in_threadpool(app.json_ask, bytes(body))
         return respond(status, payload)

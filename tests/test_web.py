@@ -1,7 +1,8 @@
 """The web app: renderers and handlers in-process, then the real `python app.py` asked through gradio_client.
 
-The app server is started once per session (`app_server`, shared with test_browser.py) on a free localhost port,
-with QA_INDEX_DIR pointing at the session's bundled index.
+The app servers are started once per session (shared with test_browser.py) on free localhost ports: `app_server`
+on the session's bundled index, `library_server` on a copy of it that tests add documents to, with URLs on
+127.0.0.1 allowed (QA_ALLOW_PRIVATE_URLS=1). `pages` serves the pages those URLs point at, from 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ from __future__ import annotations
 import html
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -48,13 +51,20 @@ ASKED = [
 class AppServer:
     """`python app.py` in a subprocess on a free port; its output goes to a log file the tests can read."""
 
-    _shared: AppServer | None = None
+    _shared: dict[str, AppServer] = {}
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, env: dict[str, str] | None = None) -> None:
+        self.index_dir = index_dir
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log = Path(tempfile.mkstemp(prefix="qa-app-", suffix=".log")[1])
-        env = {**os.environ, "QA_INDEX_DIR": str(index_dir), "QA_PORT": str(self.port), "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            "QA_INDEX_DIR": str(index_dir),
+            "QA_PORT": str(self.port),
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
         env.pop("QA_HOST", None)  # the default must be localhost
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
@@ -63,10 +73,11 @@ class AppServer:
         self._wait_until_ready(timeout=120)
 
     @classmethod
-    def shared(cls, index_dir: Path) -> AppServer:
-        if cls._shared is None or cls._shared.proc.poll() is not None:
-            cls._shared = cls(index_dir)
-        return cls._shared
+    def shared(cls, index_dir: Path, name: str = "bundled", env: dict[str, str] | None = None) -> AppServer:
+        server = cls._shared.get(name)
+        if server is None or server.proc.poll() is not None:
+            server = cls._shared[name] = cls(index_dir, env)
+        return server
 
     def _wait_until_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -113,6 +124,16 @@ def client(app_server: AppServer):
     from gradio_client import Client
 
     return Client(app_server.url, verbose=False)
+
+
+@pytest.fixture(scope="session")
+def library_server(bundled_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """An app whose library the tests add to: a copy of the bundled index, and pages from 127.0.0.1 allowed."""
+    index_dir = tmp_path_factory.mktemp("library") / "index"
+    shutil.copytree(bundled_index, index_dir, ignore=shutil.ignore_patterns(".lock"))
+    server = AppServer.shared(index_dir, "library", {"QA_ALLOW_PRIVATE_URLS": "1"})
+    yield server
+    server.stop()
 
 
 # --- renderers --------------------------------------------------------------------------------------------------
@@ -356,3 +377,488 @@ def test_app_help_names_host_port_and_environment():
     ).stdout
     assert "--host" in out and "--port" in out and "QA_HOST" in out and "QA_PORT" in out
     assert "127.0.0.1" in out and "7860" in out
+
+
+# --- pages served from 127.0.0.1, for the URL tests --------------------------------------------------------------
+
+CAPE_WREN_TITLE = "The Keepers of Cape Wren"
+AUTOMATED = "The light was automated in 1987, and the last keeper, Margaret Ellis, left the rock that autumn."
+CAPE_WREN_HTML = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{CAPE_WREN_TITLE}</title></head>
+<body><nav><a href="/">Home</a> <a href="/news">News</a> <a href="/about">About us</a></nav>
+<article><h1>{CAPE_WREN_TITLE}</h1>
+<p>The lighthouse at Cape Wren was lit for the first time in 1871, after two schooners ran aground on the reef in a
+single winter.</p>
+<h2>Life on the rock</h2>
+<p>Three keepers shared the station, each standing a four-hour watch through the night. Supplies arrived by boat
+every second Thursday, weather permitting.</p>
+<p>The head keeper kept a log of every ship that passed; on a clear morning in 1903 he counted forty-two sails before
+noon.</p>
+<h2>Automation</h2>
+<p>{AUTOMATED}</p>
+<p>Today a solar-powered lamp flashes white every ten seconds and can be seen from twenty nautical miles.</p>
+</article><footer>All rights reserved.</footer></body></html>""".encode()
+NO_TEXT_HTML = b"""<!doctype html><html><head><title>App</title><script>var app = 1;</script></head>
+<body><div id="root"></div><noscript></noscript><script>render(app)</script></body></html>"""
+
+
+class Pages:
+    """A web server on 127.0.0.1: each path answers as a page of its kind would (a 404, a PDF, a slow server…)."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        routes = {
+            "/cape-wren.html": (200, "text/html; charset=utf-8", CAPE_WREN_HTML),
+            "/missing.html": (404, "text/html", b"<h1>Not Found</h1>"),
+            "/report.pdf": (200, "application/pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << >> endobj\n"),
+            "/photo.png": (200, "image/png", b"\x89PNG\r\n\x1a\n" + bytes(64)),
+            "/app.html": (200, "text/html; charset=utf-8", NO_TEXT_HTML),
+            "/huge.html": (200, "text/html", b"<p>" + b"word " * (2 * 1024 * 1024 + 1) + b"</p>"),
+            "/latin1.txt": (
+                200,
+                "text/plain; charset=utf-8",
+                "Caf\u00e9 cr\u00e8me, d\u00e9j\u00e0 vu.".encode("latin-1"),
+            ),
+        }
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                if self.path == "/slow.html":
+                    time.sleep(3)  # longer than the fetch timeout the test sets
+                hop = re.fullmatch(r"/hop/(\d+)", self.path)
+                if self.path == "/loop.html" or hop:
+                    self.send_response(302)
+                    self.send_header("Location", f"/hop/{int(hop.group(1)) + 1}" if hop else "/loop.html")
+                    self.end_headers()
+                    return
+                status, content_type, body = routes.get(self.path, (404, "text/plain", b"no such page"))
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                try:
+                    self.wfile.write(body)
+                except OSError:  # the fetcher hung up, as it should on a page that is too big
+                    pass
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.server.handle_error = lambda *args: None  # a client that hangs up is not an error here
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, name="pages", daemon=True)
+        self.thread.start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="session")
+def pages() -> Iterator[Pages]:
+    server = Pages()
+    yield server
+    server.close()
+
+
+# --- examples, languages and requests, in-process -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [
+        ("uk-UA,uk;q=0.9,en-US;q=0.8,en;q=0.7", "uk"),
+        ("de-DE,de;q=0.9,ru;q=0.8,en;q=0.5", "ru"),
+        ("en-GB,en;q=0.9", "en"),
+        ("fr-FR", "en"),
+        ("ru;q=0.5, uk;q=0.8", "uk"),
+        ("uk;q=0, ru", "ru"),
+        ("", "en"),
+        (None, "en"),
+    ],
+)
+def test_accepted_language(header, lang):
+    from qa.web import accepted_language
+
+    assert accepted_language(header) == lang
+
+
+def _entry(doc, source: str, title: str = ""):
+    from qa.index import DocumentEntry
+
+    return DocumentEntry("doc", title or doc.title, doc.kind, source, "", "", "", doc.language, 0, 1, 1)
+
+
+def test_examples_for_a_document_nobody_wrote_questions_for(tmp_path):
+    from qa.web import EXAMPLES, document_examples
+
+    page = tmp_path / "cape-wren.html"
+    page.write_bytes(CAPE_WREN_HTML)
+    doc = load_source(page)
+    pairs = document_examples(_entry(doc, str(page)), doc.text, doc.paragraphs)
+    assert pairs == [
+        ("en", t("example.about", "en")),
+        ("uk", t("example.title", "uk", title=CAPE_WREN_TITLE)),
+        ("ru", t("example.heading", "ru", heading="Life on the rock")),
+        ("en", t("example.heading", "en", heading="Automation")),
+        ("uk", t("example.who", "uk")),
+    ]
+    # no headings and a title too long to quote: the two questions that fit any article
+    plain = from_text("A ferry crosses the river every hour. " * 3, "x" * 200)
+    assert document_examples(_entry(plain, "pasted text"), plain.text, plain.paragraphs) == [
+        ("en", t("example.about", "en")),
+        ("uk", t("example.who", "uk")),
+    ]
+    # the bundled article keeps its hand-written examples
+    bundled = load_source(DEFAULT_SOURCE)
+    assert document_examples(_entry(bundled, str(DEFAULT_SOURCE)), bundled.text, bundled.paragraphs) == [
+        (code, t(key, code)) for code, key in EXAMPLES
+    ]
+
+
+@pytest.fixture(scope="module")
+def library(bundled_index: Path, tmp_path_factory: pytest.TempPathFactory):
+    """A ChatApp on its own copy of the bundled index, allowed to fetch from 127.0.0.1 (the `pages` server)."""
+    from qa.service import LiveRetriever
+    from qa.web import ChatApp
+
+    index_dir = tmp_path_factory.mktemp("web-library") / "index"
+    shutil.copytree(bundled_index, index_dir, ignore=shutil.ignore_patterns(".lock"))
+    return ChatApp(LiveRetriever(index_dir), allow_private_urls=True)
+
+
+def _live(app) -> tuple[str, str]:
+    """The live build's name and manifest: what a failed add must leave as it was."""
+    index_dir = app.service.index_dir
+    build = (index_dir / "CURRENT").read_text()
+    return build, (index_dir / build / "manifest.json").read_text()
+
+
+def _finish(job, timeout: float = 300):
+    assert job.finished.wait(timeout), f"adding {job.label} did not finish"
+    return job
+
+
+@pytest.mark.parametrize(
+    ("question", "k", "history", "document", "status", "key", "lang"),
+    [
+        (None, 3, None, None, 400, "error.missing_question", "en"),
+        (42, 3, None, None, 400, "error.missing_question", "en"),
+        ("Хто такий Кислиця?", 0, None, None, 400, "error.bad_k", "uk"),
+        ("Хто такий Кислиця?", "3", None, None, 400, "error.bad_k", "uk"),
+        ("Кто такой Кислица?", 3, "Кто?", None, 400, "error.bad_history", "ru"),
+        ("Кто такой Кислица?", 3, [1, 2], None, 400, "error.bad_history", "ru"),
+        ("Кто такой Кислица?", 3, [{"answer": "x"}], None, 400, "error.bad_history", "ru"),
+        ("Кто такой Кислица?", 3, ["Кто?"] * 21, None, 400, "error.bad_history", "ru"),
+        ("Who is Kyslytsya?", 3, None, 7, 400, "error.bad_document", "en"),
+        ("Who is Kyslytsya?", 3, None, "no-such-document", 404, "error.unknown_document", "en"),
+        ("   ", 3, None, None, 400, "error.empty_question", "en"),
+    ],
+)
+def test_bad_requests_are_refused_in_the_question_language(library, question, k, history, document, status, key, lang):
+    from qa.web import MAX_HISTORY, BadRequest
+
+    with pytest.raises(BadRequest) as caught:
+        library.ask_request(question, k, history, document)
+    fields = {"limit": 20 if key == "error.bad_k" else MAX_HISTORY, "document": document}
+    assert (caught.value.status, caught.value.message) == (status, t(key, lang, **fields))
+
+
+def test_json_requests(library):
+    ok, answer = library.json_ask(b'{"question": "Who is Kyslytsya?", "k": 2, "document": "article"}')
+    assert ok == 200 and len(answer["citations"]) == 2
+    assert {c["document_id"] for c in answer["citations"]} == {"article"}
+    for body in (b"", b"{", b"[1, 2]", b'"Who?"', b"\xff\xfe\x00"):
+        assert library.json_ask(body) == (400, {"error": t("error.bad_json", "en")}), body
+
+
+# --- adding documents, in-process: the real model, a copy of the bundled index, pages from 127.0.0.1 -------------
+
+
+def test_adding_a_web_page_switches_the_panel_and_the_examples(library, pages):
+    from qa.web import ALL_DOCUMENTS, progress_html
+
+    job = _finish(library.library.add_url(pages.url("/cape-wren.html"), "uk"))
+    assert job.phase == "done" and job.error is None and job.title == CAPE_WREN_TITLE and not job.unchanged
+    assert t("library.added", "uk", title=CAPE_WREN_TITLE) in html.unescape(progress_html(job, "uk"))
+    ids = [d.id for d in library.service.retriever().documents]
+    assert ids == ["article", job.document]
+    # the picker lists it by title; its panel and examples are its own
+    assert library.choices("ru") == [
+        (t("ui.all_documents", "ru"), ALL_DOCUMENTS),
+        (library.service.retriever().documents[0].title, "article"),
+        (CAPE_WREN_TITLE, job.document),
+    ]
+    panel, shown = library.article_view((), job.document)
+    assert shown == job.document and AUTOMATED in html.unescape(panel) and "Kyslytsya" not in panel
+    assert library.examples(job.document)[0] == [t("example.about", "en")]
+    # asked about this document only, the answer quotes it, and the panel marks the quote
+    history, panel, lang, answers, shown = library.answer("When was the light automated?", [], 3, "", job.document)
+    assert AUTOMATED in history[-1]["content"] and shown == job.document
+    assert f'data-cite="1">{html.escape(AUTOMATED, quote=False)}</mark>' in panel
+    assert {c["document_id"] for c in answers[0]["citations"]} == {job.document}
+    # asked about all documents, a question about the article is answered from the article
+    history, panel, _, _, shown = library.answer("Who is Kyslytsya?", [], 3, "en", ALL_DOCUMENTS)
+    assert shown == "article" and "Kyslytsya" in history[-1]["content"]
+    # the same page again is already there: nothing is rebuilt
+    build = _live(library)
+    again = _finish(library.library.add_url(pages.url("/cape-wren.html"), "en"))
+    assert again.unchanged and again.document == job.document and _live(library) == build
+    assert t("library.already", "en", title=CAPE_WREN_TITLE) in html.unescape(progress_html(again, "en"))
+
+
+BEES_MD = """# The Orchard Beekeepers
+
+## Hives
+
+The cooperative keeps sixty hives on the south slope of the orchard. Each hive is inspected every nine days from
+April to September.
+
+## Honey
+
+Last season the members harvested eleven hundred kilograms of linden honey. Half of it was sold at the Saturday
+market in the old town square.
+"""
+
+
+def test_adding_an_uploaded_file_and_pasted_text(library, tmp_path):
+    upload = tmp_path / "bees.md"
+    upload.write_text(BEES_MD, encoding="utf-8")
+    job = _finish(library.library.add_file(str(upload), "en"))
+    assert job.phase == "done" and job.title == "The Orchard Beekeepers"
+    answer = library.service.ask("How much honey did they harvest?", 1, document=job.document)
+    assert answer.citations[0].text == "Last season the members harvested eleven hundred kilograms of linden honey."
+    assert library.examples(job.document)[2] == [t("example.heading", "ru", heading="Hives")]
+
+    ferry = "The river ferry runs every forty minutes.\n\nIts captain, Oksana Hrytsenko, has crossed it 9,000 times.\n"
+    job = _finish(library.library.add_text(ferry, "  The   river ferry ", "ru"))
+    assert job.phase == "done" and job.title == "The river ferry"
+    entry = library.service.retriever().documents[-1]
+    assert entry.kind == "pasted" and entry.id == job.document
+    answer = library.service.ask("How often does the ferry run?", 1, document=job.document)
+    assert answer.citations[0].text == "The river ferry runs every forty minutes."
+
+
+def _bad_upload(tmp_path: Path, name: str) -> str:
+    path = tmp_path / name
+    data = {
+        "report.pdf": b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << >> endobj\n",
+        "photo.txt": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64),
+        "cp1251.txt": "Київ — столиця України. Це місто на Дніпрі.".encode("cp1251"),
+        "big.txt": b"A sentence about nothing in particular. " * (5 * 1024 * 1024 // 40 + 1),
+        "menu.html": NO_TEXT_HTML,
+        "empty.md": b"   \n\n",
+    }[name]
+    path.write_bytes(data)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "fields"),
+    [
+        ("report.pdf", "library.error.file_type", {}),
+        ("photo.txt", "library.error.binary", {}),
+        ("cp1251.txt", "library.error.encoding", {}),
+        ("big.txt", "library.error.too_large", {"limit": 5}),
+        ("menu.html", "library.error.no_text", {}),
+        ("empty.md", "library.error.no_text", {}),
+    ],
+)
+def test_bad_uploads_get_one_line_naming_the_file_and_leave_the_index(library, tmp_path, name, key, fields):
+    from qa.web import progress_html
+
+    before = _live(library)
+    job = _finish(library.library.add_file(_bad_upload(tmp_path, name), "uk"))
+    assert job.phase == "failed" and job.error == (key, {"source": f"«{name}»", **fields})
+    line = html.unescape(re.sub(r"<[^>]+>", "", progress_html(job, "uk")))
+    assert line == t(key, "uk", source=f"«{name}»", **fields) and "\n" not in line
+    assert _live(library) == before
+
+
+@pytest.mark.parametrize(
+    ("path", "key", "fields"),
+    [
+        ("/missing.html", "library.error.http", {"status": "404 Not Found"}),
+        ("/report.pdf", "library.error.not_page", {"type": "application/pdf"}),
+        ("/photo.png", "library.error.not_page", {"type": "image/png"}),
+        ("/app.html", "library.error.no_text", {}),
+        ("/huge.html", "library.error.too_large_page", {"limit": 10}),
+        ("/latin1.txt", "library.error.encoding", {}),
+        ("/loop.html", "library.error.redirect", {}),  # to itself
+        ("/hop/1", "library.error.redirect", {}),  # on and on
+        ("/slow.html", "library.error.timeout", {}),
+    ],
+)
+def test_bad_pages_get_one_line_naming_the_url_and_leave_the_index(library, pages, monkeypatch, path, key, fields):
+    import functools
+
+    import qa.sources
+    from qa.sources.url import fetch
+
+    monkeypatch.setattr(qa.sources, "fetch", functools.partial(fetch, timeout=1.0))  # /slow.html waits 3 s
+    before = _live(library)
+    url = pages.url(path)
+    job = _finish(library.library.add_url(url, "ru"))
+    assert job.phase == "failed" and job.error == (key, {"source": url, **fields})
+    assert _live(library) == before
+
+
+def test_unreachable_server(library):
+    url = f"http://127.0.0.1:{_free_port()}/article.html"  # nothing listens there
+    job = _finish(library.library.add_url(url, "en"))
+    assert job.error == ("library.error.refused", {"source": url})
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("file:///etc/passwd", "library.error.scheme"),
+        ("ftp://127.0.0.1/article.txt", "library.error.scheme"),
+        ("javascript:alert(1)", "library.error.scheme"),
+        ("http://", "library.error.scheme"),
+        ("http://127.0.0.1:99999/", "library.error.scheme"),
+        ("", "library.error.nothing"),
+    ],
+)
+def test_urls_that_are_not_web_addresses(library, url, key):
+    job = library.library.add_url(url, "en")
+    assert job.finished.is_set() and job.error is not None and job.error[0] == key
+
+
+def test_private_and_loopback_urls_are_refused_unless_allowed(library, pages):
+    from qa.web import Library
+
+    strict = Library(library.service)  # as `qa serve` runs by default
+    before = _live(library)
+    for host in ("127.0.0.1", "localhost"):
+        url = pages.url("/cape-wren.html").replace("127.0.0.1", host)
+        job = _finish(strict.add_url(url, "uk"))
+        assert job.error == ("library.error.private", {"source": url}), host
+    assert _live(library) == before
+
+
+def test_a_url_pointing_at_the_app_itself_is_refused(library, pages):
+    from qa.web import Library
+
+    own = Library(library.service, allow_private_urls=True, own_port=pages.port)  # as if the app served there
+    for host in ("127.0.0.1", "localhost", "0.0.0.0"):
+        url = f"http://{host}:{pages.port}/"
+        job = own.add_url(url, "en")
+        assert job.finished.is_set() and job.error == ("library.error.self", {"source": url}), host
+
+
+def test_questions_are_answered_from_the_live_index_while_a_document_is_added(library):
+    """Adding a long text takes seconds of embedding; questions asked meanwhile are answered, from the old index."""
+    before = {d.id for d in library.service.retriever().documents}
+    sentences = [f"Station {n} on the northern line opened in the year {1900 + n}." for n in range(400)]
+    job = library.library.add_text("\n\n".join(sentences), "Northern line stations", "en")
+    during = []
+    while not job.finished.is_set():
+        # Until the last passage is embedded, the new build cannot be live: this answer is the old index's.
+        embedding = job.phase == "embedding" and job.done < job.total
+        answer = library.service.ask("Who is Kyslytsya?", 3)
+        if embedding:
+            during.append(answer)
+    _finish(job)
+    assert job.phase == "done", job.error
+    assert during, "no question was answered while the text was being embedded"
+    assert all({c.document_id for c in a.citations} <= before for a in during)
+    assert "Kyslytsya" in during[-1].citations[0].text
+    assert job.document in {d.id for d in library.service.retriever().documents}
+
+
+# --- POST /api/ask and /ask with history and document, on the real app ----------------------------------------
+
+
+def post(url: str, body: bytes, headers: dict[str, str] | None = None) -> tuple[int, str, object]:
+    """(status, content type, decoded JSON) of a POST, with urllib as any non-Python client would send it."""
+    import json
+    import urllib.error
+
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.headers.get_content_type(), json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers.get_content_type(), json.loads(exc.read())
+
+
+def test_json_api_answers_like_the_gradio_endpoint(library_server):
+    import json
+
+    from gradio_client import Client
+
+    url = library_server.url + "api/ask"
+    question = {"question": "Хто такий Кислиця?", "k": 2, "history": [], "document": None}
+    status, kind, answer = post(url, json.dumps(question).encode(), {"Content-Type": "application/json"})
+    assert (status, kind) == (200, "application/json")
+    assert answer == Client(library_server.url, verbose=False).predict(
+        "Хто такий Кислиця?", 2, [], None, api_name="/ask"
+    )
+    assert answer["language"] == "uk" and len(answer["citations"]) == 2
+    for c in answer["citations"]:
+        assert ARTICLE[c["start"] : c["end"]] == c["text"]
+    # k defaults to 3; no content type needed (curl -d sends a form's); one document only
+    status, _, answer = post(url, b'{"question": "Who is Kyslytsya?", "document": "article"}')
+    assert status == 200 and len(answer["citations"]) == 3
+    assert {c["document_id"] for c in answer["citations"]} == {"article"}
+    # a question in lone surrogates is returned as asked, as JSON escapes
+    status, _, answer = post(url, b'{"question": "Who is Kyslytsya? \\ud800"}')
+    assert status == 200 and answer["question"] == "Who is Kyslytsya? \ud800"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        (b"Who is Kyslytsya?", 400, t("error.bad_json", "en")),
+        (b'["Who is Kyslytsya?"]', 400, t("error.bad_json", "en")),
+        (b'{"k": 3}', 400, t("error.missing_question", "en")),
+        ('{"question": "Хто такий Кислиця?", "k": 50}'.encode(), 400, t("error.bad_k", "uk", limit=20)),
+        ('{"question": "Кто такой Кислица?", "history": "Кто?"}'.encode(), 400, t("error.bad_history", "ru", limit=20)),
+        (
+            '{"question": "Кто такой Кислица?", "document": "nope"}'.encode(),
+            404,
+            t("error.unknown_document", "ru", document="nope"),
+        ),
+        (b'{"question": "   "}', 400, t("error.empty_question", "en")),
+        (b'{"question": "' + "Чому ".encode() * 500 + b'"}', 400, None),
+        (b'{"question": "' + b"x" * (3 * 1024 * 1024) + b'"}', 413, t("error.request_too_large", "en", limit=2048)),
+    ],
+)
+def test_json_api_refuses_bad_requests_with_a_json_error(library_server, body, status, message):
+    got, kind, payload = post(library_server.url + "api/ask", body)
+    assert (got, kind) == (status, "application/json") and list(payload) == ["error"]
+    expected = message or t("error.question_too_long", "uk", length=2500, limit=MAX_QUESTION_CHARS)
+    assert payload["error"] == expected
+    assert "Traceback" not in library_server.output()
+
+
+def test_json_api_is_post_only(library_server):
+    import urllib.error
+
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(library_server.url + "api/ask", timeout=10)
+    assert caught.value.code == 405
+
+
+def test_gradio_endpoint_takes_history_and_document(library_server):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(library_server.url, verbose=False)
+    answer = client.predict(question="Who is Kyslytsya?", k=2, document="article", api_name="/ask")
+    assert {c["document_id"] for c in answer["citations"]} == {"article"}
+    earlier = client.predict("Who is Kyslytsya?", 1, api_name="/ask")
+    assert client.predict("What did he read out?", 1, [earlier], None, api_name="/ask")["citations"]
+    for history, document, message in [
+        ([1], None, t("error.bad_history", "en", limit=20)),
+        (None, "nope", t("error.unknown_document", "en", document="nope")),
+    ]:
+        with pytest.raises(AppError) as caught:
+            client.predict("Who is Kyslytsya?", 3, history, document, api_name="/ask")
+        assert message in str(caught.value)
