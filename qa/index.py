@@ -26,7 +26,7 @@ import secrets
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +38,7 @@ from qa import __version__
 from qa.embed import DEFAULT_MODEL, Embedder, Progress, load_embedder, model_id_for
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, QAError, SourceError
 from qa.sources import Block, Document, Sentence, load_source
+from qa.sources.cache import deferred_writes
 from qa.sources.files import read_bytes, sha256
 
 # Bump when what is stored changes meaning (views, text layout): older indexes are then rebuilt or refused.
@@ -296,7 +297,11 @@ def expand_sources(specs: Sequence[SourceSpec]) -> list[SourceSpec]:
         else:
             path = Path(spec).expanduser().absolute()
             if path.is_dir():
-                items = sorted(p for p in path.iterdir() if p.suffix.lower() in SOURCE_SUFFIXES and p.is_file())
+                # Hidden files are an editor's or a system's (.#draft.md, macOS's ._page.html), not sources.
+                items = sorted(
+                    p for p in path.iterdir()
+                    if p.suffix.lower() in SOURCE_SUFFIXES and not p.name.startswith(".") and p.is_file()
+                )  # fmt: skip
                 if not items:
                     raise SourceError(f"folder has no .txt, .md or .html files to index: {path}")
             else:
@@ -310,24 +315,38 @@ def expand_sources(specs: Sequence[SourceSpec]) -> list[SourceSpec]:
     return out
 
 
-def read_documents(specs: Sequence[SourceSpec], index_dir: Path | None = None, *,
-                   allow_private: bool = True) -> list[Document]:  # fmt: skip
-    """Every source as a Document, or SourceError for the first that cannot be read (nothing changes on disk
-    but the parse cache)."""
+def read_documents(specs: Sequence[SourceSpec], index_dir: Path | None = None, *, allow_private: bool = True,
+                   live: Manifest | None = None) -> list[Document]:  # fmt: skip
+    """Every source as a Document, or SourceError for the first that cannot be read or repeats another (or a
+    document of the `live` library under another source). Nothing changes on disk unless all are good, and then
+    only the parse cache."""
     cache = index_dir / CACHE if index_dir else None
-    docs = [s if isinstance(s, Document) else load_source(s, allow_private=allow_private, cache=cache)
-            for s in expand_sources(specs)]  # fmt: skip
-    _refuse_duplicate_texts(docs)
+    with deferred_writes():
+        docs = [s if isinstance(s, Document) else load_source(s, allow_private=allow_private, cache=cache)
+                for s in expand_sources(specs)]  # fmt: skip
+        _refuse_duplicate_texts(docs, live)
     return docs
 
 
-def _refuse_duplicate_texts(docs: Sequence[Document]) -> None:
+def _text_key(doc: Document) -> str:
+    return sha256(doc.text.encode("utf-8", "surrogatepass"))
+
+
+def _refuse_duplicate_texts(docs: Sequence[Document], live: Manifest | None = None) -> None:
     seen: dict[str, str] = {}
+    indexed = {entry.text_sha256: entry for entry in live.documents} if live else {}
     for doc in docs:
-        key = sha256(doc.text.encode("utf-8", "surrogatepass"))
+        key = _text_key(doc)
         if key in seen:
             raise SourceError(f"duplicate source: {doc.source} has the same text as {seen[key]}")
         seen[key] = doc.source
+        same = indexed.get(key)
+        if same is not None and same.source != doc.source and doc.kind != "pasted":
+            raise SourceError(_same_text(doc, same))
+
+
+def _same_text(doc: Document, entry: DocumentEntry) -> str:
+    return f"duplicate source: {doc.source} has the same text as document {entry.id!r} ({entry.source})"
 
 
 # --- Embedding, with the cache ------------------------------------------------------------------------------------
@@ -582,7 +601,7 @@ def add_documents(
     started = time.perf_counter()
     index_dir = _prepare_dir(index_dir)
     _, live = read_manifest(index_dir)
-    docs = read_documents(list(sources), index_dir, allow_private=allow_private)
+    docs = read_documents(list(sources), index_dir, allow_private=allow_private, live=live)
     embedder = embedder or load_embedder(live.model)
     arrays = embed_documents(docs, embedder, index_dir / CACHE, progress)
     with _build_lock(index_dir):
@@ -597,12 +616,12 @@ def add_documents(
         by_text = {p.entry.text_sha256: p.entry for p in parts}
         new, unchanged = [], []
         for doc, doc_arrays in zip(docs, arrays, strict=True):
-            text_key = sha256(doc.text.encode("utf-8", "surrogatepass"))
+            text_key = _text_key(doc)
             at = by_source.get(doc.source) if doc.kind != "pasted" else None
             same = by_text.get(text_key)
             if same is not None and (at is None or parts[at].entry is same):
                 if same.source != doc.source and doc.kind != "pasted":
-                    raise SourceError(f"duplicate source: {doc.source} has the same text as document {same.id!r}")
+                    raise SourceError(_same_text(doc, same))
                 unchanged.append(same.id)
                 continue
             part = _new_part(doc, doc_arrays)
@@ -703,6 +722,14 @@ def _collect_garbage(index_dir: Path) -> None:
         for path in texts.iterdir():
             if path.name not in wanted:
                 path.unlink(missing_ok=True)
+    # A cache entry half-written by a killed process stays a hidden temporary file; one an hour old is no
+    # writer's any more (a writer that loses its temporary file only skips caching).
+    cache = index_dir / CACHE
+    if cache.is_dir():
+        for path in cache.glob(".*"):
+            with suppress(OSError):
+                if path.stat().st_mtime < time.time() - 3600:
+                    path.unlink()
 
 
 # --- Reading a build ------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 from qa.cli import cli
 from qa.errors import BadIndexError, IndexCorruptError
-from qa.index import CURRENT, KEEP_BUILDS, build_index, load_index
+from qa.index import CACHE, CURRENT, KEEP_BUILDS, TEXTS, build_index, load_index
 from qa.paths import DEFAULT_SOURCE
 from qa.retrieve import Retriever
 from qa.service import LiveRetriever
@@ -48,6 +48,7 @@ STORY = (
 NEW_STORY = STORY + "\nA second storm is expected on Sunday. Volunteers filled sandbags all night.\n"
 STORY_QUESTIONS = ["Which boats sank?", "When do schools reopen?", "Who promised help?", "Who filled sandbags?"]
 
+SHARED = {TEXTS, CACHE}
 CASES: Counter[str] = Counter()
 
 
@@ -67,7 +68,10 @@ def _live(index_dir: Path) -> str:
 
 
 def _builds(index_dir: Path) -> list[str]:
-    return sorted(p.name for p in index_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+    """The build directories (the stored texts and the cache live beside them)."""
+    return sorted(
+        p.name for p in index_dir.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name not in SHARED
+    )
 
 
 def _leftovers(index_dir: Path) -> list[str]:
@@ -214,7 +218,7 @@ def rename(a, b):
 
 def replace(a, b):
     real_replace(a, b)
-    if step == "after replace":
+    if step == "after replace" and os.path.basename(b) == "CURRENT":  # not the cache's or the stored texts'
         die()
 
 qi._write_synced, qi.os.rename, qi.os.replace = write, rename, replace
@@ -264,6 +268,13 @@ def test_sigkill_at_any_step_of_writing_leaves_a_working_index(tmp_path, fake_em
     build_index(new_source, index_dir, model="fake-hash")
     assert _leftovers(index_dir) == []
     assert _builds(index_dir) == sorted({live_before, _live(index_dir)})
+    # and the stored texts are those the kept builds cite, no more (a killed build's text is collected)
+    cited = {
+        d["text"]
+        for b in _builds(index_dir)
+        for d in json.loads((index_dir / b / "manifest.json").read_text())["documents"]
+    }
+    assert sorted(p.name for p in (index_dir / TEXTS).iterdir()) == sorted(cited)
     assert _answers(index_dir, STORY_QUESTIONS) == new_answers
     CASES["SIGKILL while writing (one per step)"] += 1
 
@@ -488,7 +499,8 @@ def test_damaged_manifest_field_is_reported_corrupt(story_index, field, value):
     say how to rebuild), a changed `source` made every citation name the wrong file."""
     manifest_path = story_index / _live(story_index) / "manifest.json"
     text = manifest_path.read_text(encoding="utf-8")
-    old = json.loads(text)[field]
+    data = json.loads(text)
+    old = data["documents"][0][field] if field == "source" else data[field]  # a document's source, since format 4
     damaged = text.replace(f'"{field}": {json.dumps(old)}', f'"{field}": {json.dumps(value)}')
     assert damaged != text
     manifest_path.write_text(damaged, encoding="utf-8")
@@ -500,18 +512,34 @@ def test_damaged_manifest_field_is_reported_corrupt(story_index, field, value):
     )
 
 
-def test_index_of_an_older_format_names_the_rebuild_command(story_index):
-    """An index written before the manifest carried its checksum (format 2) is refused by format, not as corrupt."""
+@pytest.mark.parametrize("version", [2, 3])
+def test_index_of_an_older_format_names_the_rebuild_command(story_index, version):
+    """An index of an older format (2: no manifest checksum; 3: one source per index, with a checksum) is refused
+    by format, not as corrupt, with the command that rebuilds it from the source it names."""
+    import qa.index
+
     manifest_path = story_index / _live(story_index) / "manifest.json"
     data = json.loads(manifest_path.read_text(encoding="utf-8"))
-    del data["manifest_sha256"]
-    data["format"] = 2
-    manifest_path.write_text(json.dumps(data), encoding="utf-8")
+    source = story_index.parent / "story.txt"
+    old = {  # what those versions wrote: one source, at the top level
+        "format": version, "qa_version": "0.1.0", "model": data["model"], "model_id": data["model_id"],
+        "dim": data["dim"], "source": str(source), "source_sha256": data["documents"][0]["sha256"],
+        "sentences": data["sentences"], "paragraphs": 3, "views": data["views"], "files": data["files"],
+        "built_at": data["built_at"], "build_seconds": 0.1,
+    }  # fmt: skip
+    if version == 3:
+        old["manifest_sha256"] = qa.index._digest(old)
+    manifest_path.write_text(json.dumps(old), encoding="utf-8")
     result = CliRunner().invoke(cli, ["ask", "--index-dir", str(story_index), "Which boats sank?"])
     assert result.exit_code == 1
     assert result.stderr == (
-        f"Error: index in {story_index} has format 2, this qa reads format 3; rebuild with: qa index build "
-        f"--source {story_index.parent / 'story.txt'} --index-dir {story_index} --model fake-hash\n"
+        f"Error: index in {story_index} has format {version}, this qa reads format 4; rebuild with: qa index build "
+        f"--source {source} --index-dir {story_index} --model fake-hash\n"
+    )
+    repaired = CliRunner().invoke(cli, shlex.split(result.stderr.split("rebuild with: ", 1)[1])[1:])
+    assert repaired.exit_code == 0, repaired.output
+    assert Retriever.load(story_index).ask("Which boats sank?").citations[0].text == (
+        "Three fishing boats sank in the harbour."
     )
 
 
@@ -586,17 +614,24 @@ def test_live_retriever_survives_a_current_pointer_that_is_not_utf8(story_index,
 
 
 def test_no_code_of_the_package_can_unpickle():
-    """Index files are JSON and FAISS's own format; no module of qa (or app.py) uses pickle or its kin."""
-    forbidden = re.compile(r"\bpickle\b|allow_pickle|torch\.load|joblib|\bdill\b|\bshelve\b|marshal\.load|\beval\(")
-    sources = sorted((TESTS.parent / "qa").glob("*.py")) + [TESTS.parent / "app.py"]
-    hits = [
-        f"{path.name}:{n}: {line.strip()}"
-        for path in sources
-        if path.is_file()
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if forbidden.search(line) and "Nothing is pickled" not in line
-    ]
+    """Index files are JSON and FAISS's own format, the embedding cache numpy's .npy read with
+    allow_pickle=False; no module of qa, its subpackages or app.py uses pickle or its kin."""
+    forbidden = re.compile(
+        r"\bpickle\b|allow_pickle(?!=False\))|torch\.load|joblib|\bdill\b|\bshelve\b|marshal\.load|\beval\("
+    )
+    sources = sorted((TESTS.parent / "qa").rglob("*.py")) + [TESTS.parent / "app.py"]
+    assert TESTS.parent / "qa" / "sources" / "cache.py" in sources
+    hits, loads = [], []
+    for path in sources:
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines() if path.is_file() else [], 1):
+            where = f"{path.relative_to(TESTS.parent)}:{n}: {line.strip()}"
+            if forbidden.search(line) and "Nothing is pickled" not in line:
+                hits.append(where)
+            if re.search(r"\bnp\.load\(", line):
+                loads.append(where)
     assert hits == []
+    # every numpy load refuses pickled objects explicitly (the cache is a folder a user could hand us)
+    assert loads and all("allow_pickle=False)" in line for line in loads), loads
 
 
 def test_loading_and_asking_never_unpickle(story_index, bundled_index, monkeypatch):

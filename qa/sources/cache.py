@@ -9,7 +9,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict
 from pathlib import Path
 
@@ -32,15 +35,40 @@ def cached_document(folder: Path | None, parts: tuple[str, ...], make: Callable[
     except (OSError, ValueError, KeyError, TypeError):
         pass
     document = make()
+    pending = _pending.get()
+    if pending is not None:
+        pending.append((path, document))
+    else:
+        _write(path, document)
+    return document
+
+
+_pending: ContextVar[list[tuple[Path, Document]] | None] = ContextVar("pending_documents", default=None)
+
+
+@contextmanager
+def deferred_writes() -> Iterator[None]:
+    """Write the Documents made inside the block to the cache only if the block succeeds: a command refused for
+    one bad source among several leaves the index directory, cache included, as it was."""
+    pending: list[tuple[Path, Document]] = []
+    token = _pending.set(pending)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        yield
+    finally:
+        _pending.reset(token)
+    for path, document in pending:
+        _write(path, document)
+
+
+def _write(path: Path, document: Document) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
         data = asdict(document)
         tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8", errors="surrogatepass")
         os.replace(tmp, path)
     except OSError:
         pass  # a cache that cannot be written only costs time
-    return document
 
 
 def _decode(data: dict) -> Document:
