@@ -18,7 +18,6 @@ be used and tested without it. Nothing typed by a person, or read from a documen
 from __future__ import annotations
 
 import html
-import inspect
 import ipaddress
 import json
 import logging
@@ -34,10 +33,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.answer import Answer, Citation
+from qa.conversation import MAX_HISTORY
 from qa.errors import QAError, QuestionError, SourceError
 from qa.language import SUPPORTED, detect_language, reply_language
-from qa.messages import language_name, t
+from qa.messages import t
 from qa.paths import DEFAULT_SOURCE
+from qa.reply import QuoteLine, build_reply
 from qa.retrieve import MAX_K
 from qa.sources import Block
 
@@ -57,7 +58,7 @@ UI_MAX_K = 10  # the slider's range; the API accepts up to MAX_K
 SHOWN_QUESTION_CHARS = 500  # a pasted essay is cut to this in the chat bubble; the reply says why it was refused
 ALL_DOCUMENTS = "*"  # the picker's "All articles"; document ids are slugs, never "*"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # an uploaded file or pasted text; pages have the fetcher's own cap (10 MB)
-MAX_HISTORY = 20  # earlier questions a request may carry; the chat keeps its last MAX_HISTORY answers
+CHAT_HISTORY = 20  # the chat's earlier answers kept for reading follow-ups (the conversation looks a few back)
 MAX_BODY_BYTES = 2 * 1024 * 1024  # a /api/ask request: a question, k and a history of answers fit many times over
 _DRAIN_BYTES = 8 * MAX_BODY_BYTES
 # Enough of a message to tell its language; detect_language looks no further than this anyway.
@@ -118,34 +119,25 @@ def md_escape(text: str) -> str:
 
 
 def reply_markdown(answer: Answer, *, titles: bool = False) -> str:
-    """The chat reply: the lead-in in the asker's language, then each cited sentence with its marker.
+    """The chat reply as Markdown: qa.reply's reply (what the terminal prints too), each part escaped.
 
-    `titles`: name each citation's document (for a library of several)."""
-    lang = reply_language(answer.language)
-    blocks = []
-    if lang != answer.language:
-        blocks.append(f"_{md_escape(t('answer.other_language', lang, language=language_name(answer.language, lang)))}_")
-    if not answer.citations:
-        blocks.append(md_escape(t("answer.not_found", lang)))
+    `titles`: name each quote's document (for a library of several)."""
+    reply = build_reply(answer, titles=titles)
+    blocks = [f"_{md_escape(note)}_" for note in (reply.other_language, reply.reading) if note]
+    if not reply.quotes:
+        blocks.append(md_escape(reply.lead))
     else:
-        blocks.append(f"**{md_escape(t('answer.lead' if answer.answered else 'answer.weak_lead', lang))}**")
-        blocks.extend(_quote_markdown(n, c, lang, titles) for n, c in enumerate(answer.citations, 1))
-    blocks.append(_language_line(answer.language, lang))
+        blocks.append(f"**{md_escape(reply.lead)}**")
+        blocks.extend(_quote_markdown(quote) for quote in reply.quotes)
+    blocks.append(f"<sub>{md_escape(reply.detected_language)}</sub>")
     return "\n\n".join(blocks)
 
 
-def _quote_markdown(n: int, citation: Citation, lang: str, titles: bool) -> str:
-    lines = md_escape(citation.text).split("\n")
-    quote = [f"> **[{n}]** {lines[0]}", *(f"> {line}" for line in lines[1:])]
-    where = t("citation.paragraph", lang, n=citation.paragraph + 1)
-    if titles and citation.document:
-        where = f"{citation.document} · {where}"
-    meta = f"{where} · {_RELEVANCE_DOTS.get(citation.relevance, '')} {t('relevance.' + citation.relevance, lang)}"
-    return "\n".join([*quote, ">", f"> _{md_escape(meta)}_"])
-
-
-def _language_line(code: str, lang: str) -> str:
-    return f"<sub>{md_escape(t('answer.detected_language', lang, language=language_name(code, lang)))}</sub>"
+def _quote_markdown(quote: QuoteLine) -> str:
+    lines = md_escape(quote.text).split("\n")
+    marked = [f"> **[{quote.number}]** {lines[0]}", *(f"> {line}" for line in lines[1:])]
+    meta = f"{quote.where} · {_RELEVANCE_DOTS.get(quote.relevance, '')} {quote.relevance_label}"
+    return "\n".join([*marked, ">", f"> _{md_escape(meta)}_"])
 
 
 def error_markdown(key: str, lang: str, **fields: object) -> str:
@@ -518,18 +510,14 @@ def _api_k(k: object) -> int | None:
     return k if isinstance(k, int) and not isinstance(k, bool) and 1 <= k <= MAX_K else None
 
 
-def _api_history(history: object) -> list[str | dict] | None:
-    """The earlier turns as sent (oldest first): questions as strings, or answers as Answer.to_dict() objects."""
+def _api_history(history: object) -> bool:
+    """Whether `history` is None or a list of earlier turns (oldest first): questions as strings, or answers as
+    Answer.to_dict() objects. qa.conversation checks the answers' insides."""
     if history is None:
-        return []
+        return True
     if not isinstance(history, list) or len(history) > MAX_HISTORY:
-        return None
-    for turn in history:
-        if isinstance(turn, dict):
-            turn = turn.get("question")
-        if not isinstance(turn, str):
-            return None
-    return history
+        return False
+    return all(isinstance(turn.get("question") if isinstance(turn, dict) else turn, str) for turn in history)
 
 
 def _slider_k(k: float | None) -> int:
@@ -551,10 +539,6 @@ class ChatApp:
         self.service = service
         self.library = Library(service, allow_private_urls=allow_private_urls, own_port=own_port)
         self._texts: dict[str, str] = {}  # stored texts by file name, which is their SHA-256: never stale
-        try:
-            self._takes_history = "history" in inspect.signature(service.ask).parameters
-        except (TypeError, ValueError):
-            self._takes_history = False
 
     # -- the library, as the page shows it
 
@@ -632,10 +616,9 @@ class ChatApp:
 
     # -- answering
 
-    def _ask(self, question: str, k: int, document: str | None, history: Sequence[str | dict]) -> Answer:
-        if history and self._takes_history:
-            return self.service.ask(question, k, document=document, history=list(history))
-        return self.service.ask(question, k, document=document)
+    def _ask(self, question: str, k: int, document: str | None, history: list[str | dict] | None) -> Answer:
+        # history=None: asked on its own (the answer has no `reading`); a list, even empty: within a conversation.
+        return self.service.ask(question, k, document=document, history=history)
 
     def reply(
         self,
@@ -643,7 +626,7 @@ class ChatApp:
         k: int,
         previous_lang: str,
         document: str | None = None,
-        history: Sequence[str | dict] = (),
+        history: list[str | dict] | None = None,
     ) -> tuple[str, str, Answer | None]:
         """(reply markdown, reply language, answer or None). Never raises: every failure is a friendly reply."""
         lang = message_language(message, previous_lang)
@@ -692,7 +675,7 @@ class ChatApp:
         text, lang, answer = self.reply(message or "", _slider_k(k), lang, document, answers)
         history = [*history, {"role": "assistant", "content": text}]
         if answer is not None:
-            answers = [*answers, answer.to_dict()][-MAX_HISTORY:]
+            answers = [*answers, answer.to_dict()][-CHAT_HISTORY:]
         panel, shown = self.article_view(answer.citations if answer else (), document or shown, lang)
         return history, panel, lang, answers, shown
 
@@ -768,14 +751,13 @@ class ChatApp:
         count = _api_k(k)
         if count is None:
             raise BadRequest(400, t("error.bad_k", lang, limit=MAX_K))
-        turns = _api_history(history)
-        if turns is None:
+        if not _api_history(history):
             raise BadRequest(400, t("error.bad_history", lang, limit=MAX_HISTORY))
         if document is not None and not isinstance(document, str):
             raise BadRequest(400, t("error.bad_document", lang))
         if document is not None and self._unknown_document(document):
             raise BadRequest(404, t("error.unknown_document", lang, document=document))
-        return question, count, turns, document, lang
+        return question, count, history, document, lang
 
     def ask_request(self, question: object, k: object = DEFAULT_K, history: object = None, document: object = None):
         """Answer.to_dict() for a request from a program, or BadRequest (4xx; 500 for our own failures)."""

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from qa.answer import Answer, Citation
+from qa.conversation import MAX_HISTORY
 from qa.errors import QAError
 from qa.messages import t
 from qa.paths import DEFAULT_SOURCE
@@ -183,6 +184,20 @@ def test_reply_weak_not_found_and_other_language():
     assert "German" in german and md_escape(t("answer.not_found", "en")) in german
 
 
+def test_reply_says_how_a_follow_up_was_read():
+    from qa.answer import Reading
+    from qa.web import md_escape, reply_markdown
+
+    citation = _citation("Nearly 6,000 have been detained.")
+    follow = Answer("А скільки затримали?", "uk", True, [citation], 0.9, Reading("follow-up", "Хто протестував?", 0))
+    reply = reply_markdown(follow)
+    assert reply.startswith(f"_{md_escape(t('answer.follow_up', 'uk', question='Хто протестував?'))}_")
+    more = Answer("more", "en", True, [citation], 0.9, Reading("more", "Who *was* detained?", 2))
+    assert f"_{md_escape(t('answer.more', 'en', question='Who *was* detained?'))}_" in reply_markdown(more)
+    alone = Answer("Who was detained?", "en", True, [citation], 0.9, Reading("alone"))
+    assert reply_markdown(alone).startswith(f"**{t('answer.lead', 'en')}**")
+
+
 def test_article_html_highlights_citations_by_offsets_and_escapes():
     from qa.web import article_html
 
@@ -296,11 +311,39 @@ def test_answer_highlights_the_cited_sentences(chat_app):
     assert f"**[{number}]** {CASUALTIES}" in history[-1]["content"]
 
 
+@pytest.mark.parametrize(
+    ("first", "then", "lang"),
+    [
+        ("Who is Kyslytsya?", "What did he read out?", "en"),
+        ("Хто такий Кислиця?", "А що він зачитав?", "uk"),
+        ("Что Байден сказал гражданам России?", "А ещё?", "ru"),
+    ],
+)
+def test_the_chat_reads_follow_ups_against_its_own_history(chat_app, first, then, lang):
+    from qa.web import md_escape
+
+    chat, answers, shown = [], [], None
+    for question in (first, then):
+        _, chat, pending = chat_app.add_question(question, chat, "")
+        chat, _, reply_lang, answers, shown = chat_app.answer(pending, chat, 3, "", "*", answers, shown)
+    assert [a["question"] for a in answers] == [first, then] and reply_lang == lang
+    reading = answers[-1]["reading"]
+    assert reading["kind"] in ("follow-up", "more") and reading["earlier_question"] == first
+    key = "answer.follow_up" if reading["kind"] == "follow-up" else "answer.more"
+    assert chat[-1]["content"].startswith(f"_{md_escape(t(key, lang, question=first))}_")
+    # Clear forgets the conversation: the same question is then read on its own
+    chat, _, _, answers = chat_app.clear("*", shown)
+    assert chat == [] and answers == []
+    chat, _, _, answers, _ = chat_app.answer(then, [], 3, "", "*", answers, shown)
+    assert (answers[0]["reading"] or {"kind": "alone"})["kind"] == "alone"
+    assert not chat[-1]["content"].startswith("_")
+
+
 def test_service_failure_is_a_kind_reply_not_a_trace(caplog):
     from qa.web import ChatApp, md_escape
 
     class Broken:
-        def ask(self, question: str, k: int, *, document: str | None = None) -> Answer:
+        def ask(self, question: str, k: int, *, document: str | None = None, history: object = None) -> Answer:
             raise QAError("index in /x is corrupt")
 
         def retriever(self):
@@ -554,14 +597,15 @@ def _finish(job, timeout: float = 300):
         ("Кто такой Кислица?", 3, "Кто?", None, 400, "error.bad_history", "ru"),
         ("Кто такой Кислица?", 3, [1, 2], None, 400, "error.bad_history", "ru"),
         ("Кто такой Кислица?", 3, [{"answer": "x"}], None, 400, "error.bad_history", "ru"),
-        ("Кто такой Кислица?", 3, ["Кто?"] * 21, None, 400, "error.bad_history", "ru"),
+        ("Кто такой Кислица?", 3, ["Кто?"] * (MAX_HISTORY + 1), None, 400, "error.bad_history", "ru"),
+        ("Кто такой Кислица?", 3, [{"question": "Кто?", "citations": "все"}], None, 400, "error.bad_history", "ru"),
         ("Who is Kyslytsya?", 3, None, 7, 400, "error.bad_document", "en"),
         ("Who is Kyslytsya?", 3, None, "no-such-document", 404, "error.unknown_document", "en"),
         ("   ", 3, None, None, 400, "error.empty_question", "en"),
     ],
 )
 def test_bad_requests_are_refused_in_the_question_language(library, question, k, history, document, status, key, lang):
-    from qa.web import MAX_HISTORY, BadRequest
+    from qa.web import BadRequest
 
     with pytest.raises(BadRequest) as caught:
         library.ask_request(question, k, history, document)
@@ -819,7 +863,11 @@ def test_json_api_answers_like_the_gradio_endpoint(library_server):
         (b'["Who is Kyslytsya?"]', 400, t("error.bad_json", "en")),
         (b'{"k": 3}', 400, t("error.missing_question", "en")),
         ('{"question": "Хто такий Кислиця?", "k": 50}'.encode(), 400, t("error.bad_k", "uk", limit=20)),
-        ('{"question": "Кто такой Кислица?", "history": "Кто?"}'.encode(), 400, t("error.bad_history", "ru", limit=20)),
+        (
+            '{"question": "Кто такой Кислица?", "history": "Кто?"}'.encode(),
+            400,
+            t("error.bad_history", "ru", limit=MAX_HISTORY),
+        ),
         (
             '{"question": "Кто такой Кислица?", "document": "nope"}'.encode(),
             404,
@@ -854,9 +902,13 @@ def test_gradio_endpoint_takes_history_and_document(library_server):
     answer = client.predict(question="Who is Kyslytsya?", k=2, document="article", api_name="/ask")
     assert {c["document_id"] for c in answer["citations"]} == {"article"}
     earlier = client.predict("Who is Kyslytsya?", 1, api_name="/ask")
-    assert client.predict("What did he read out?", 1, [earlier], None, api_name="/ask")["citations"]
+    assert earlier["reading"] is None  # asked without a history
+    for history in ([earlier], ["Who is Kyslytsya?"]):
+        follow = client.predict("What did he read out?", 1, history, None, api_name="/ask")
+        assert follow["reading"] == {"kind": "follow-up", "earlier_question": "Who is Kyslytsya?", "turn": 0}
+        assert "read out" in follow["citations"][0]["text"]
     for history, document, message in [
-        ([1], None, t("error.bad_history", "en", limit=20)),
+        ([1], None, t("error.bad_history", "en", limit=MAX_HISTORY)),
         (None, "nope", t("error.unknown_document", "en", document="nope")),
     ]:
         with pytest.raises(AppError) as caught:
