@@ -12,7 +12,7 @@ from pathlib import Path
 from qa.errors import SourceError
 from qa.sources.cache import cached_document
 from qa.sources.document import PASTED, Document, make_document
-from qa.sources.files import decode_html, decode_utf8, read_bytes, sha256
+from qa.sources.files import decode_html, decode_text, decode_utf8, read_bytes, sha256
 from qa.sources.segment import MAX_SENTENCE_CHARS, Block, Sentence
 from qa.sources.url import HTML_TYPES, MARKDOWN_TYPES, Fetched, fetch, is_url
 
@@ -123,13 +123,7 @@ def _from_url(url: str, allow_private: bool, cache: Path | None) -> Document:
 def _page(url: str, page: Fetched, digest: str) -> Document:
     if page.content_type in HTML_TYPES:
         return _from_html(decode_html(page.data, url, page.charset, what="page"), url, digest, url=page.url)
-    if page.charset and page.charset.lower().replace("_", "-") not in ("utf-8", "utf8", "us-ascii", "ascii"):
-        try:
-            text = page.data.decode(page.charset)
-        except (LookupError, UnicodeDecodeError):
-            raise SourceError(f"page is not valid {page.charset} text: {url}") from None
-    else:
-        text = decode_utf8(page.data, url, what="page")
+    text = decode_text(page.data, url, page.charset, what="page")
     if page.content_type in MARKDOWN_TYPES:
         return _from_markdown(text, url, digest)
     return _from_plain(text, url, digest, kind="text")

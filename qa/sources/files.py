@@ -57,17 +57,39 @@ def decode_utf8(data: bytes, where: str, what: str = "source file") -> str:
         ) from None
 
 
+def decode_text(data: bytes, where: str, charset: str | None, what: str = "source file") -> str:
+    """Text in the charset it was served with (a name Python does not know counts as none), else UTF-8."""
+    name = _known(charset)
+    if not name or codecs.lookup(name).name in ("utf-8", "ascii"):
+        return decode_utf8(data, where, what)
+    try:
+        text = data.decode(name)
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"{what} is not valid {name}: byte 0x{data[exc.start]:02x} at offset {exc.start}: {where}"
+        ) from None
+    nul = text.find("\x00")  # the embedding engine reads C strings (see decode_utf8)
+    if nul != -1:
+        raise SourceError(f"{what} looks binary (NUL at character {nul}), expected {name} text: {where}")
+    return text
+
+
 def decode_html(data: bytes, where: str, charset: str | None = None, what: str = "source file") -> str:
     """An HTML page's text: the charset it was served with or declares in a <meta> tag, else UTF-8."""
-    declared = charset or _declared_charset(data)
+    declared = _known(charset) or _declared_charset(data)
     if declared and codecs.lookup(declared).name not in ("utf-8", "ascii"):
-        try:
-            return data.decode(declared)
-        except UnicodeDecodeError as exc:
-            raise SourceError(
-                f"{what} is not valid {declared}: byte 0x{data[exc.start]:02x} at offset {exc.start}: {where}"
-            ) from None
+        return decode_text(data, where, declared, what)
     return decode_utf8(data.removeprefix(codecs.BOM_UTF8), where, what)
+
+
+def _known(charset: str | None) -> str | None:
+    if not charset:
+        return None
+    try:
+        codecs.lookup(charset)
+    except LookupError:
+        return None  # as browsers do: an unknown label is ignored
+    return charset
 
 
 def _declared_charset(data: bytes) -> str | None:

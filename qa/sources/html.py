@@ -61,7 +61,7 @@ def html_text(page: str, where: str, url: str | None = None) -> tuple[str, list[
     )
     body = getattr(extracted, "body", None) if extracted is not None else None
     lines = [(kind, line) for kind, line in _elements(body)] if body is not None else []
-    if not lines:
+    if not lines or _only_labels(lines):
         raise SourceError(f"page has no main text to index (only navigation, scripts or markup): {where}")
     meta = {
         key: " ".join(str(value).split())
@@ -81,6 +81,15 @@ def html_text(page: str, where: str, url: str | None = None) -> tuple[str, list[
         pos += len(line) + 2
     return text, blocks, meta
 
+
+def _only_labels(lines: list[tuple[str, str]]) -> bool:
+    """Nothing but a few short labels: with favor_recall, trafilatura gives a page without an article its menu
+    ("News Sport") rather than nothing."""
+    words = sum(len(line.split()) for _, line in lines)
+    return words < _MIN_WORDS and not any(_ENDS_SENTENCE.search(line) for _, line in lines)
+
+
+_MIN_WORDS = 20
 
 # trafilatura's element names: head (any heading), p, list/item, quote, table/row/cell, code, lb (line break).
 # Code listings and images are left out (nobody cites a listing as an answer); code inside a sentence stays.
