@@ -57,12 +57,13 @@ _CONNECTIVES = frozenset(
     и но тоже также тогда ещё еще""".split()
 )
 # Pronouns and deictic words that point back at something said before ("he", "it", "that", "there", "then").
+# Not "такий"/"такой": "Хто такий Кислиця?" asks who someone is.
 _POINTERS = frozenset(
     """he she it they him her them his hers its their theirs this that these those there then such former latter
     він вона воно вони його її їх їм йому ним нею ними нього неї них це цей ця ці цього цієї цих цим цьому цією
-    той те ті того тієї тих тим тому тією там тоді такий така таке такі такого тут туди звідти
+    той те ті того тієї тих тим тому тією там тоді тут туди звідти
     он она оно они его её ее их им ему ним ней ними него нее неё них это этот эта эти этого этой этих этим этому
-    этою тот те того той тех тем там тогда такой такая такое такие такого тут туда оттуда""".split()
+    этою тот те того той тех тем там тогда тут туда оттуда""".split()
 )
 # A question of this many words or fewer leans on what came before ("why?", "коли?", "any exceptions?"). Four or
 # five words without a pointer already stand on their own ("How many protesters were detained?").
@@ -112,11 +113,15 @@ def is_more(question: str) -> bool:
 
 def looks_like_follow_up(question: str) -> bool:
     """Whether a question leans on what came before: it opens with "and"/"а"/"і"/"и", points back with a pronoun
-    or a deictic word ("he", "that", "там", "тогда"), or is too short to stand on its own."""
-    words = [w.lower() for w in _WORD.findall(question)]
+    or a deictic word ("he", "that", "там", "тогда"), or is too short to stand on its own and names nothing
+    ("why?", "приклад?"; but "Who is Reznikov?" names its subject)."""
+    words = _WORD.findall(question)
+    lower = [w.lower() for w in words]
     if not words:
         return False
-    return words[0] in _CONNECTIVES or any(w in _POINTERS for w in words) or len(words) <= _SHORT
+    if lower[0] in _CONNECTIVES or any(w in _POINTERS for w in lower):
+        return True
+    return len(words) <= _SHORT and not any(w[0].isupper() for w in words[1:])
 
 
 def parse_history(history: object) -> list[Turn]:

@@ -91,7 +91,11 @@ def test_a_chain_of_follow_ups_leans_on_the_latest_turn() -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["How many protesters have been detained in Russia?", "Скільки людей затримали на протестах у Росії?"],
+    [
+        "How many protesters have been detained in Russia?",
+        "Скільки людей затримали на протестах у Росії?",
+        "Сколько протестующих задержали в России?",
+    ],
 )
 def test_new_topic_is_answered_exactly_as_if_asked_alone(question: str) -> None:
     history = [qa.ask("What did Biden say to the Russians?")]
@@ -100,6 +104,13 @@ def test_new_topic_is_answered_exactly_as_if_asked_alone(question: str) -> None:
     assert answer.reading == Reading("alone")
     assert replace(answer, reading=None) == qa.ask(question)
     assert cites(answer, DETAINED)
+
+
+def test_a_short_question_that_names_its_subject_is_not_a_follow_up() -> None:
+    history = [qa.ask("What did Biden say to the Russians?")]
+    answer = qa.ask("Who is Kyslytsya?", history=history)
+    assert answer.reading == Reading("alone")
+    assert replace(answer, reading=None) == qa.ask("Who is Kyslytsya?")
 
 
 def test_without_history_nothing_changes() -> None:
@@ -295,6 +306,7 @@ def test_looks_like_follow_up(text: str) -> None:
     [
         "How many protesters have been detained in Russia?", "What is a dpkg trigger?",
         "Що Кличко сказав російським солдатам?", "Какие слова российским СМИ запретили использовать?",
+        "Who is Reznikov?", "Хто такий Кислиця?", "Где Лавров?",
     ],
 )  # fmt: skip
 def test_does_not_look_like_follow_up(text: str) -> None:
