@@ -1007,7 +1007,8 @@ def build_app(
         ).then(None, js=scroll, **private)
         clear.click(app.clear, [picker, shown], [chat, article, question, answers], **private)
         chat.clear(app.clear, [picker, shown], [chat, article, question, answers], **private)
-        picker.input(app.pick, [picker, shown, lang], [article, examples, shown], **private)
+        quiet: dict[str, Any] = {**private, "show_progress": "hidden"}  # fast updates: no spinner over the panel
+        picker.input(app.pick, [picker, shown, lang], [article, examples, shown], **quiet)
         # Adding runs in its own concurrency group and shows its own progress bar, so questions go on meanwhile.
         adding: dict[str, Any] = {
             **private,
@@ -1016,15 +1017,13 @@ def build_app(
             "concurrency_limit": 8,
         }
         after = ([added, lang], [picker, article, examples, shown])
-        add_file.click(app.add_file, [upload, lang], [status, added], **adding).then(app.after_add, *after, **private)
+        add_file.click(app.add_file, [upload, lang], [status, added], **adding).then(app.after_add, *after, **quiet)
         add_text.click(app.add_text, [pasted, pasted_title, lang], [status, added], **adding).then(
-            app.after_add, *after, **private
+            app.after_add, *after, **quiet
         )
-        add_url.click(app.add_url, [url, lang], [status, added], **adding).then(app.after_add, *after, **private)
+        add_url.click(app.add_url, [url, lang], [status, added], **adding).then(app.after_add, *after, **quiet)
         # The tab title cannot be an i18n key; take it from the translated heading once the page is up.
-        demo.load(app.page_load, None, [picker, article, examples, shown], **private).then(
-            None, js=_TITLE_JS, **private
-        )
+        demo.load(app.page_load, None, [picker, article, examples, shown], **quiet).then(None, js=_TITLE_JS, **private)
         gr.api(app.api_ask, api_name="ask")
     demo.qa_app = app
     return demo

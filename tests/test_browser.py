@@ -2,6 +2,8 @@
 
 A person types a question, the answer quotes the article and the article panel highlights the same sentences;
 markup typed into the chat is shown as text and never runs; the page fetches nothing from outside localhost.
+On the library app (`library_server`): an uploaded file or a web page joins the library and the panel, the picker
+and the examples switch to it; the picker asks one document; a follow-up says how it was read.
 Screenshots of real answers (laptop and phone width) are saved to $QA_SCREENSHOT_DIR, default a temp folder, so a
 test run leaves the work tree clean; refresh the README's with QA_SCREENSHOT_DIR=docs.
 """
@@ -16,7 +18,19 @@ from pathlib import Path
 import pytest
 
 from qa.messages import t
-from tests.test_web import CASUALTIES, KLITSCHKO, REPO, AppServer, app_server  # noqa: F401 - one app per session
+from tests.test_web import (  # noqa: F401 - the servers are the session's, shared with test_web.py
+    AUTOMATED,
+    BEES_MD,
+    CAPE_WREN_TITLE,
+    CASUALTIES,
+    KLITSCHKO,
+    REPO,
+    AppServer,
+    Pages,
+    app_server,
+    library_server,
+    pages,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -156,3 +170,119 @@ def test_example_click_and_clear_at_phone_width(browser, app_server: AppServer):
         assert page.outside == []
     finally:
         page.close()
+
+
+# --- the library: adding articles, the picker, a conversation ----------------------------------------------------
+
+
+@pytest.fixture
+def library_page(browser, library_server: AppServer) -> Iterator[Page]:  # noqa: F811
+    page = Page(browser, library_server.url, LAPTOP, "uk-UA")
+    yield page
+    assert page.outside == [], "the page fetched from outside localhost"
+    page.close()
+
+
+def _open_library(page: Page, tab: str) -> None:
+    page.page.get_by_text(t("ui.library_heading", "uk"), exact=True).click()
+    page.page.get_by_role("tab", name=t(tab, "uk"), exact=True).click()
+
+
+def _status(page: Page, kind: str) -> str:
+    """The line the add ends with: kind "done" or "error"."""
+    status = page.page.locator(f"#qa-add-status .qa-status-{kind}")
+    status.wait_for(timeout=120_000)
+    return status.inner_text()
+
+
+def _picked(page: Page) -> str:
+    return page.page.locator("#qa-picker input").input_value()
+
+
+def _pick(page: Page, label: str) -> None:
+    page.page.locator("#qa-picker input").click()
+    page.page.get_by_role("option", name=label, exact=True).click()
+
+
+def test_an_uploaded_file_joins_the_library_and_the_page_switches_to_it(library_page: Page, tmp_path):
+    page = library_page.page
+    upload = tmp_path / "bees.md"
+    upload.write_text(BEES_MD, encoding="utf-8")
+    _open_library(library_page, "ui.source_file")
+    page.locator("#qa-file input[type=file]").set_input_files(str(upload))
+    page.locator("#qa-file").get_by_text("bees.md").wait_for()  # uploaded: the component shows it
+    page.locator("#qa-add-file").click()
+    assert _status(library_page, "done") == t("library.added", "uk", title="The Orchard Beekeepers")
+    # the picker is set to it, the panel shows it, and the examples are made for it
+    assert _picked(library_page) == "The Orchard Beekeepers"
+    panel = page.locator("#qa-article")
+    panel.get_by_text("The cooperative keeps sixty hives", exact=False).wait_for()
+    assert "Kyslytsya" not in panel.inner_text()
+    examples = page.locator("#qa-examples").inner_text()
+    assert t("example.about", "en") in examples and t("example.heading", "ru", heading="Hives") in examples
+    # a question now goes to this article, and the panel marks what the answer quotes
+    library_page.ask("Скільки меду зібрали?")
+    harvest = "Last season the members harvested eleven hundred kilograms of linden honey."
+    assert harvest in library_page.last_reply() and "The Orchard Beekeepers" in library_page.last_reply()
+    assert any(harvest in text for text in library_page.marks().values())
+    DOCS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(DOCS / "screenshot-library.png"), full_page=True)
+
+
+def test_the_picker_asks_one_article_and_all_of_them(library_page: Page, pages: Pages):  # noqa: F811
+    page = library_page.page
+    # a web page joins too; a page that is not there is one line, in Ukrainian, and nothing changes
+    _open_library(library_page, "ui.source_url")
+    missing = pages.url("/missing.html")
+    page.locator("#qa-url textarea, #qa-url input").first.fill(missing)
+    page.locator("#qa-add-url").click()
+    assert _status(library_page, "error") == t("library.error.http", "uk", source=missing, status="404 Not Found")
+    assert _picked(library_page) == t("ui.all_documents", "uk")
+    page.locator("#qa-url textarea, #qa-url input").first.fill(pages.url("/cape-wren.html"))
+    page.locator("#qa-add-url").click()
+    assert _status(library_page, "done") in (
+        t("library.added", "uk", title=CAPE_WREN_TITLE),
+        t("library.already", "uk", title=CAPE_WREN_TITLE),
+    )
+    assert _picked(library_page) == CAPE_WREN_TITLE
+    # one article: the answer quotes only it
+    library_page.ask("When was the light automated?")
+    assert AUTOMATED in library_page.last_reply()
+    assert any(AUTOMATED in text for text in library_page.marks().values())
+    # the bundled article, picked by its title: the panel switches to it before anything is asked
+    bundled = "Ukrainian Officials Are Appealing Directly to Russian Soldiers and Their Families as Casualties Mount"
+    _pick(library_page, bundled)
+    page.locator("#qa-article").get_by_text("Kyslytsya asked representatives", exact=False).wait_for()
+    library_page.ask("When was the light automated?")
+    assert AUTOMATED not in library_page.last_reply()
+    # all of them: a question about the article is answered from the article, with its title
+    _pick(library_page, t("ui.all_documents", "uk"))
+    library_page.ask("Скільки російських солдатів загинуло?")
+    assert CASUALTIES in library_page.last_reply() and bundled in library_page.last_reply()
+    assert any(CASUALTIES in text for text in library_page.marks().values())
+
+
+def test_a_follow_up_says_how_it_was_read(library_page: Page):
+    library_page.ask("Хто такий Кислиця?")
+    first = library_page.last_reply()
+    assert t("answer.follow_up", "uk", question="Хто такий Кислиця?") not in first
+    library_page.ask("А що він зачитав?")
+    reply = library_page.last_reply()
+    assert t("answer.follow_up", "uk", question="Хто такий Кислиця?") in reply
+    assert library_page.marks()  # the panel marks what the follow-up quotes
+    # the chat brings the new question to its top, the answer below it
+    library_page.page.wait_for_function(
+        """() => {
+          const box = document.querySelector('#qa-chat .panel-wrap');
+          const asked = box.querySelectorAll('.user-row');
+          const top = asked[asked.length - 1].getBoundingClientRect().top - box.getBoundingClientRect().top;
+          return asked.length === 2 && box.scrollTop > 0 && Math.abs(top) < 40;
+        }"""
+    )
+    DOCS.mkdir(parents=True, exist_ok=True)
+    library_page.page.screenshot(path=str(DOCS / "screenshot-follow-up.png"))
+    # Clear starts a new conversation: the same question is read on its own
+    library_page.page.get_by_role("button", name=t("ui.clear", "uk"), exact=True).click()
+    library_page.page.locator("#qa-chat .bot-row").first.wait_for(state="detached")
+    library_page.ask("А що він зачитав?")
+    assert t("answer.follow_up", "uk", question="Хто такий Кислиця?") not in library_page.last_reply()

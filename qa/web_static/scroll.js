@@ -8,7 +8,7 @@
     const block = document.querySelector('#qa-chat');
     // On a phone an example is clicked far below the chat: bring the chat back into view.
     if (block && block.getBoundingClientRect().top < 0) block.scrollIntoView({behavior: 'smooth'});
-    const chat = block && block.querySelector('.bubble-wrap');
+    const chat = block && block.querySelector('.panel-wrap, .bubble-wrap');  // the scrolling box: panel layout, bubbles
     const asked = chat ? chat.querySelectorAll('.user-row') : [];
     within(chat, asked[asked.length - 1], 8);
     const panel = document.querySelector('#qa-article .qa-scroll');
