@@ -56,6 +56,8 @@ _CONNECTIVES = frozenset(
     а і й та то ну ще також тоді
     и но тоже также тогда ещё еще""".split()
 )
+# Two-word openers that ask about a variation of what was just said: "what if …", "what about …".
+_OPENERS = frozenset({("what", "if"), ("what", "about"), ("how", "about")})
 # Pronouns and deictic words that point back at something said before ("he", "it", "that", "there", "then").
 # Not "такий"/"такой": "Хто такий Кислиця?" asks who someone is.
 _POINTERS = frozenset(
@@ -112,14 +114,14 @@ def is_more(question: str) -> bool:
 
 
 def looks_like_follow_up(question: str) -> bool:
-    """Whether a question leans on what came before: it opens with "and"/"а"/"і"/"и", points back with a pronoun
-    or a deictic word ("he", "that", "там", "тогда"), or is too short to stand on its own and names nothing
+    """Whether a question leans on what came before: it opens with "and"/"а"/"і"/"и"/"what if", points back with a
+    pronoun or a deictic word ("he", "that", "там", "тогда"), or is too short to stand on its own and names nothing
     ("why?", "приклад?"; but "Who is Reznikov?" names its subject)."""
     words = _WORD.findall(question)
     lower = [w.lower() for w in words]
     if not words:
         return False
-    if lower[0] in _CONNECTIVES or any(w in _POINTERS for w in lower):
+    if lower[0] in _CONNECTIVES or tuple(lower[:2]) in _OPENERS or any(w in _POINTERS for w in lower):
         return True
     return len(words) <= _SHORT and not any(w[0].isupper() for w in words[1:])
 

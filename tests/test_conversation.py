@@ -294,7 +294,7 @@ def test_is_not_more(text: str) -> None:
     [
         "and when?", "why?", "Who confirmed it?", "what do the soldiers say in those videos", "а коли це було?",
         "і що він додав", "де саме?", "Хто це зачитав?", "а потом?", "и что он спросил у россиян?",
-        "кому он это сказал?", "any exceptions?",
+        "кому он это сказал?", "any exceptions?", "what if someone objects", "What about Zelensky?",
     ],
 )  # fmt: skip
 def test_looks_like_follow_up(text: str) -> None:
