@@ -27,7 +27,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -597,13 +597,16 @@ def add_documents(
     allow_private: bool = True,
 ) -> Change:
     """Add sources to the live library, embedding only what is new. A source already there is read again and
-    replaced, keeping its id, if its text changed. Atomic like a build."""
+    replaced, keeping its id, if its text changed; one whose text did not change is left alone (and nothing is
+    embedded for it, cache or not). Atomic like a build."""
     started = time.perf_counter()
     index_dir = _prepare_dir(index_dir)
     _, live = read_manifest(index_dir)
     docs = read_documents(list(sources), index_dir, allow_private=allow_private, live=live)
     embedder = embedder or load_embedder(live.model)
-    arrays = embed_documents(docs, embedder, index_dir / CACHE, progress)
+    indexed = {entry.text_sha256 for entry in live.documents}
+    fresh = [doc for doc in docs if _text_key(doc) not in indexed]
+    vectors = dict(zip(map(id, fresh), embed_documents(fresh, embedder, index_dir / CACHE, progress), strict=True))
     with _build_lock(index_dir):
         index = load_index(index_dir)  # the library as it is now, after any builder that ran before us
         if index.manifest.model_id != embedder.model_id:
@@ -614,24 +617,31 @@ def add_documents(
         parts = _kept_parts(index)
         by_source = {p.entry.source: i for i, p in enumerate(parts) if p.entry.kind != "pasted"}
         by_text = {p.entry.text_sha256: p.entry for p in parts}
-        new, unchanged = [], []
-        for doc, doc_arrays in zip(docs, arrays, strict=True):
-            text_key = _text_key(doc)
-            at = by_source.get(doc.source) if doc.kind != "pasted" else None
-            same = by_text.get(text_key)
-            if same is not None and (at is None or parts[at].entry is same):
+        new, unchanged, refreshed = [], [], False
+        for doc in docs:
+            same = by_text.get(_text_key(doc))
+            if same is not None:  # this text is in the library already
                 if same.source != doc.source and doc.kind != "pasted":
                     raise SourceError(_same_text(doc, same))
                 unchanged.append(same.id)
+                if same.sha256 != doc.sha256 and doc.kind != "pasted":
+                    # The file's bytes changed but not its text (line ends, a page's furniture): record the new
+                    # bytes, or `qa index info` would call it stale for ever.
+                    part = parts[by_source[doc.source]]
+                    part.entry = replace(same, sha256=doc.sha256, title=doc.title, meta=dict(doc.meta))
+                    refreshed = True
                 continue
-            part = _new_part(doc, doc_arrays)
+            if id(doc) not in vectors:  # unchanged when we looked, changed by another writer since: rare
+                vectors[id(doc)] = embed_documents([doc], embedder, index_dir / CACHE)[0]
+            part = _new_part(doc, vectors[id(doc)])
+            at = by_source.get(doc.source) if doc.kind != "pasted" else None
             if at is None:
                 parts.append(part)
             else:
                 part.keep_id = parts[at].entry.id
                 parts[at] = part
             new.append(part)
-        if not new:
+        if not new and not refreshed:
             return Change(index.manifest, [], [], unchanged, [])
         manifest = _commit(index_dir, parts, embedder, started)
         _collect_garbage(index_dir)

