@@ -1,7 +1,7 @@
 """Many people at once, and a rebuild under their feet: the running app (`python app.py`) through its Gradio API.
 
-- 20 clients x 20 questions at once get exactly the answers of a sequential run, with zero errors; the latency
-  figures (p50/p95) are printed, never asserted.
+- 20 clients x 20 questions at once get exactly the answers of a sequential run, with zero errors, through
+  gradio's /ask and through POST /api/ask (JSON); the latency figures (p50/p95) are printed, never asserted.
 - `qa index build` run while the app serves: questions in flight keep being answered from the old index until
   the new build is complete, then the app switches to it, and no question fails.
 - The app listens on 127.0.0.1 only unless told otherwise.
@@ -143,6 +143,29 @@ def test_twenty_clients_at_once_get_the_sequential_answers(app, request):
             "p50_ms": round(result.percentile(50) * 1000),
             "p95_ms": round(result.percentile(95) * 1000),
             "max_ms": round(max(result.latencies) * 1000),
+            "wall_s": round(result.wall, 1),
+        },
+    )
+
+
+def test_twenty_json_clients_at_once_get_the_sequential_answers(app, request):
+    """POST /api/ask, the route for programs in any language: the same answers as /ask, under load too."""
+    reference = bench.ask_sequentially(app.url, bench.QUESTIONS, endpoint="api")
+    assert reference == bench.ask_sequentially(app.url, bench.QUESTIONS, endpoint="gradio")
+    result = bench.run_load(app.url, bench.QUESTIONS, reference, clients=20, per_client=20, endpoint="api")
+    assert result.errors == []
+    assert result.mismatches == []
+    assert len(result.latencies) == 400
+    _report(
+        request,
+        "20 JSON clients x 20 questions",
+        {
+            "calls": result.calls,
+            "errors": len(result.errors),
+            "mismatches": len(result.mismatches),
+            "p50_ms": round(result.percentile(50) * 1000),
+            "p95_ms": round(result.percentile(95) * 1000),
+            "questions_per_s": round(result.rate, 1),
             "wall_s": round(result.wall, 1),
         },
     )
