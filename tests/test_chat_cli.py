@@ -181,3 +181,72 @@ def test_interactive_chat_on_a_terminal_with_line_editing() -> None:
     assert text.startswith(t("chat.welcome", "en"))
     assert AMNESTY in text
     assert "Traceback" not in text
+
+
+# --- qa eval --dialogues ----------------------------------------------------------------------------------------
+
+
+def _turn(lang: str, question: str, kind: str, gold: str) -> dict:
+    return {"lang": lang, "question": question, "kind": kind, "answerable": True, "gold": [gold]}
+
+
+def test_eval_dialogues_reports_each_turn_kind_beside_asked_alone(tmp_path: Path) -> None:
+    dialogue = {
+        "id": "t-1",
+        "doc": "article.txt",
+        "lang": "en",
+        "turns": [
+            _turn("en", "What did Reznikov offer Russian soldiers?", "first", "offered full amnesty"),
+            _turn("uk", "а на якій умові?", "follow-up", "if they laid down their weapons"),
+            # A gold with a line break where the sentence has a space still matches.
+            _turn("en", "How many protesters have been detained in Russia?", "new-topic", "Nearly 6,000 have\n been"),
+        ],
+    }
+    path = tmp_path / "dialogues.jsonl"
+    path.write_text(json.dumps(dialogue, ensure_ascii=False) + "\n", encoding="utf-8")
+    result = subprocess.run([str(QA), "eval", "--dialogues", str(path), "--json"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    cells = json.loads(result.stdout)["cells"]
+    assert set(cells) == {"first", "follow-up", "new-topic"}
+    first, follow_up, new_topic = cells["first"]["en"], cells["follow-up"]["uk"], cells["new-topic"]["en"]
+    assert [first["read_as"], follow_up["read_as"], new_topic["read_as"]] == [
+        {"alone": 1},
+        {"follow-up": 1},
+        {"alone": 1},
+    ]
+    # Read with its history the follow-up finds the condition; asked alone it does not.
+    assert (follow_up["hit3"], follow_up["alone_hit3"]) == (1.0, 0.0)
+    # A first turn and a new topic are answered exactly as if asked alone.
+    for cell in (first, new_topic):
+        assert (cell["hit1"], cell["hit3"], cell["mrr"]) == (cell["alone_hit1"], cell["alone_hit3"], cell["alone_mrr"])
+    assert new_topic["hit3"] == 1.0
+    text = subprocess.run([str(QA), "eval", "--dialogues", str(path)], capture_output=True, text=True).stdout
+    assert text.splitlines()[0].split() == "turns lang n hit@1 hit@3 MRR alone: hit@1 hit@3 MRR read as".split()
+    assert text.splitlines()[2].split()[:3] == ["follow-up", "uk", "1"]
+    assert text.splitlines()[2].endswith("follow-up 1")
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "code", "message"),
+    [
+        (None, [], 2, "Error: give one of --questions FILE or --dialogues FILE"),
+        ('{"id": "x", "doc": "article.txt", "lang": "en", "turns": []}\n', [], 1, ":1: not a dialogue line"),
+        (
+            json.dumps({"id": "x", "doc": "missing.txt", "lang": "en", "turns": [_turn("en", "Who?", "first", "x")]}),
+            [],
+            1,
+            "Error: no document 'missing.txt' in the index",
+        ),
+        ("", ["--questions", "q.jsonl"], 2, "Error: give one of --questions FILE or --dialogues FILE"),
+    ],
+)
+def test_eval_dialogues_errors_are_one_line(
+    tmp_path: Path, content: str | None, args: list[str], code: int, message: str
+) -> None:
+    path = tmp_path / "d.jsonl"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+        args = ["--dialogues", str(path), *args]
+    result = subprocess.run([str(QA), "eval", *args], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == code
+    assert message in result.stderr and "Traceback" not in result.stderr
