@@ -6,7 +6,8 @@
   asked through gradio_client arrives (the client polls every 0.1 s). The index is built once beforehand in a
   temporary directory, so this is every start but the very first; that build is timed and printed too.
 - answers: one running app is asked the page's example questions (English, Ukrainian, Russian) in turn through
-  `Client.predict(question, 3, api_name="/ask")`, after one warm-up call; wall time per call as the client sees it.
+  `Client.predict(question, 3, api_name="/ask")` and through POST /api/ask (JSON over one keep-alive connection),
+  alternately, after one warm-up call each; wall time per call as the client sees it.
 
 Prints medians (and the spread) over the runs. Nothing is fetched from the internet.
 """
@@ -76,8 +77,11 @@ def one_start(index_dir: Path, question: str) -> tuple[float, float]:
         log.unlink(missing_ok=True)
 
 
-def answer_times(index_dir: Path, questions: list[str], n: int) -> list[float]:
+def answer_times(index_dir: Path, questions: list[str], n: int) -> dict[str, list[float]]:
+    """Seconds per call, by endpoint: gradio_client's /ask and POST /api/ask (JSON, one keep-alive connection),
+    asked in turn of one running app so both see the same machine."""
     from gradio_client import Client
+    from load_test import ApiClient
 
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
@@ -85,13 +89,17 @@ def answer_times(index_dir: Path, questions: list[str], n: int) -> list[float]:
     proc = start_app(index_dir, port, log)
     try:
         wait_for_page(url, proc, log)
-        client = Client(url, verbose=False)
-        client.predict(questions[0], 3, api_name="/ask")  # warm-up: the client's first call sets up its session
-        times = []
+        clients = {"gradio_client /ask": Client(url, verbose=False), "POST /api/ask": ApiClient(url)}
+        for client in clients.values():
+            client.predict(
+                questions[0], 3, api_name="/ask"
+            )  # warm-up: a first call sets up the session
+        times: dict[str, list[float]] = {name: [] for name in clients}
         for i in range(n):
-            began = time.perf_counter()
-            client.predict(questions[i % len(questions)], 3, api_name="/ask")
-            times.append(time.perf_counter() - began)
+            for name, client in clients.items():
+                began = time.perf_counter()
+                client.predict(questions[i % len(questions)], 3, api_name="/ask")
+                times[name].append(time.perf_counter() - began)
         return times
     finally:
         stop_app(proc)
@@ -131,8 +139,8 @@ def main() -> None:
         print(f"python app.py -> page served:  {describe(pages)}")
         print(f"python app.py -> first answer: {describe(answers)}")
 
-        times = answer_times(index_dir, questions, args.questions)
-        print(f"answer through the API (gradio_client, k=3): {describe(times, 'ms', 1000)}")
+        for name, times in answer_times(index_dir, questions, args.questions).items():
+            print(f"answer through {name} (k=3): {describe(times, 'ms', 1000)}")
 
 
 if __name__ == "__main__":
