@@ -38,7 +38,7 @@ from qa import __version__
 from qa.embed import DEFAULT_MODEL, Embedder, Progress, load_embedder, model_id_for
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, QAError, SourceError
 from qa.sources import Block, Document, Sentence, load_source
-from qa.sources.cache import deferred_writes
+from qa.sources.cache import deferred_writes, touch
 from qa.sources.files import read_bytes, sha256
 
 # Bump when what is stored changes meaning (views, text layout): older indexes are then rebuilt or refused.
@@ -50,6 +50,7 @@ TEXTS = "texts"
 CACHE = "cache"
 _SHARED = {TEXTS, CACHE}  # folders beside the builds, never removed as old builds
 KEEP_BUILDS = 2  # the live build and the one before it, which a reader may still be opening
+CACHE_DAYS = 30  # a cache entry unused this long is removed
 
 SourceSpec = str | Path | Document
 BuildProgress = Callable[[int], Progress | None]
@@ -364,6 +365,7 @@ def _cached_vectors(folder: Path, key: str, rows: int, dim: int) -> np.ndarray |
         return None
     if vectors.dtype != np.float32 or vectors.shape != (rows, dim) or not np.isfinite(vectors).all():
         return None
+    touch(folder / f"vec-{key}.npy")
     return vectors
 
 
@@ -732,13 +734,16 @@ def _collect_garbage(index_dir: Path) -> None:
         for path in texts.iterdir():
             if path.name not in wanted:
                 path.unlink(missing_ok=True)
-    # A cache entry half-written by a killed process stays a hidden temporary file; one an hour old is no
-    # writer's any more (a writer that loses its temporary file only skips caching).
+    # The cache would grow with every version of every document: an entry unused for CACHE_DAYS goes (a use
+    # touches it). A half-written entry of a killed process stays a hidden temporary file; one an hour old is
+    # no writer's any more (a writer that loses its temporary file only skips caching).
     cache = index_dir / CACHE
     if cache.is_dir():
-        for path in cache.glob(".*"):
+        now = time.time()
+        for path in cache.iterdir():
             with suppress(OSError):
-                if path.stat().st_mtime < time.time() - 3600:
+                age = now - path.stat().st_mtime
+                if age > (3600 if path.name.startswith(".") else CACHE_DAYS * 86400):
                     path.unlink()
 
 
@@ -843,6 +848,6 @@ def staleness(manifest: Manifest, source: str | Path | None = None, model: str |
         if source is not None and entry.source != wanted:
             continue
         state = document_staleness(entry)
-        if state.stale and "has changed" in state.reason:
+        if state.stale and not state.missing:
             return state  # a moved or deleted source still answers from its stored text
     return Staleness(False, "")

@@ -6,11 +6,13 @@ The fake embedder counts the texts it embeds, so "embeds only the new document" 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -146,6 +148,24 @@ def test_a_damaged_parse_cache_entry_is_ignored(tmp_path, files, fake_embedder):
         path.write_text(json.dumps(data), encoding="utf-8")
     build_index(files["storm"], tmp_path / "idx", model="fake-hash")
     assert "A forged sentence." not in [s.text for s in load_index(tmp_path / "idx").sentences]
+
+
+def test_cache_entries_unused_for_weeks_are_collected(tmp_path, files, counting):
+    build_index(files["storm"], tmp_path / "idx", model="fake-hash")
+    cache = tmp_path / "idx" / CACHE
+    weeks_ago = time.time() - 40 * 86400
+    for path in cache.iterdir():
+        os.utime(path, (weeks_ago, weeks_ago))
+    leftover = cache / ".vec-0123.4567.npy"  # what a process killed while writing the cache leaves
+    leftover.write_bytes(b"half")
+    os.utime(leftover, (time.time() - 7200, time.time() - 7200))
+    counting.take()
+    add_documents([files["bridge"]], tmp_path / "idx")  # a new build: the garbage collector runs
+    assert counting.take() == 3 * len(VIEWS)
+    assert not leftover.exists()
+    assert len(list(cache.glob("vec-*.npy"))) == len(VIEWS)  # the bridge's; the storm's had not been used
+    build_index([files["storm"], files["bridge"]], tmp_path / "idx", model="fake-hash")
+    assert counting.take() == 5 * len(VIEWS)  # the storm embedded again, the bridge from the cache
 
 
 # --- adding ------------------------------------------------------------------------------------------------------

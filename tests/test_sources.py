@@ -549,3 +549,29 @@ def test_every_kind_indexed_with_the_real_model_answers_from_the_right_document(
         top = retriever.ask(question, k=1).citations[0]
         assert (top.document_id, top.text) == (document, sentence), question
         assert Path(top.source).read_text(encoding="utf-8")[top.start : top.end] == top.text
+
+
+def test_sentences_split_in_several_threads_at_once_are_all_there():
+    """Used to break: one pysbd Segmenter was shared by every thread, and its segment() keeps the text in an
+    attribute it reads back, so two documents split at once (two `add_documents`, the web app's background adds)
+    lost sentences silently: a threaded test lost "Bridge Reopens" from a three-sentence document."""
+    import threading
+
+    texts = [
+        "The storm hit the coast on Monday. Three boats sank in the harbour. The mayor promised help. " * 20,
+        "Engineers replaced forty cables on the bridge. Traffic returns on Tuesday. Nobody was hurt. " * 20,
+    ]
+    expected = {text: [s.text for s in split_sentences(text)] for text in texts}
+    wrong: list[str] = []
+
+    def split(text: str) -> None:
+        for _ in range(20):
+            if [s.text for s in split_sentences(text)] != expected[text]:
+                wrong.append(text[:20])
+
+    threads = [threading.Thread(target=split, args=(text,)) for text in texts * 2]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wrong == [] and all(len(v) == 60 for v in expected.values())

@@ -31,9 +31,12 @@ def cached_document(folder: Path | None, parts: tuple[str, ...], make: Callable[
     key = hashlib.sha256("\0".join((str(SOURCES_VERSION), *parts)).encode("utf-8", "surrogatepass")).hexdigest()
     path = folder / f"doc-{key}.json"
     try:
-        return _decode(json.loads(path.read_text(encoding="utf-8")))
+        document = _decode(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError):
         pass
+    else:
+        touch(path)
+        return document
     document = make()
     pending = _pending.get()
     if pending is not None:
@@ -58,6 +61,14 @@ def deferred_writes() -> Iterator[None]:
         _pending.reset(token)
     for path, document in pending:
         _write(path, document)
+
+
+def touch(path: Path) -> None:
+    """Mark a cache entry used (the index's garbage collector removes entries unused for weeks)."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass  # a read-only cache still serves
 
 
 def _write(path: Path, document: Document) -> None:

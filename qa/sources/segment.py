@@ -9,6 +9,7 @@ hard-wrapped paragraph reads as one paragraph rather than as lines.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -42,18 +43,21 @@ class Block:
     kind: str = "prose"
 
 
-_segmenters: dict[str, object] = {}
+# One pysbd Segmenter per thread: segment() keeps the text in an attribute it reads back, so two threads sharing
+# one (the web app adds documents in the background) silently lost sentences.
+_segmenters = threading.local()
 
 
 def _segment(text: str, language: str = "en") -> list[str]:
     # pysbd keeps "Feb. 26", "U.S.", "W.J.", "…" and quote-plus-attribution together; imported lazily because
     # only index builds need it. It has no Ukrainian rules; its Russian ones know Cyrillic abbreviations.
     code = "ru" if language in ("ru", "uk") else "en"
-    segmenter = _segmenters.get(code)
+    segmenter = getattr(_segmenters, code, None)
     if segmenter is None:
         import pysbd
 
-        segmenter = _segmenters[code] = pysbd.Segmenter(language=code, clean=False)
+        segmenter = pysbd.Segmenter(language=code, clean=False)
+        setattr(_segmenters, code, segmenter)
     return segmenter.segment(text)
 
 

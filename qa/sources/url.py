@@ -73,7 +73,7 @@ def fetch(
             length = response.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > max_bytes:
                 raise SourceError(f"page is too large ({int(length):,} bytes, the limit is {max_bytes:,}): {url}")
-            data = _read(response, max_bytes, max(TOTAL_TIMEOUT, timeout))
+            data = _read(response, max_bytes, TOTAL_TIMEOUT)
             if data is None:
                 raise SourceError(f"page is too large (over {max_bytes:,} bytes): {url}")
             return Fetched(response.geturl(), content_type, charset, data)
