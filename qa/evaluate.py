@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from qa.answer import Answer
 from qa.errors import QAError
 from qa.retrieve import Retriever
+
+T = TypeVar("T")
 
 RANK_DEPTH = 10  # MRR is computed over the first 10 citations
 CALIBRATION_BINS = 10
@@ -77,32 +81,38 @@ class Report:
 
 
 def load_questions(path: str | Path) -> list[Question]:
+    return _load_jsonl(path, "question", _question)
+
+
+def _question(row: dict) -> Question:
+    return Question(
+        str(row["id"]),
+        row["lang"],
+        row["question"],
+        bool(row["answerable"]),
+        list(row.get("gold", [])),
+        row.get("doc"),
+    )
+
+
+def _load_jsonl(path: str | Path, what: str, parse: Callable[[dict], T]) -> list[T]:
+    """One `parse(row)` per non-blank line of a JSONL file; QAError naming the file (and line) for anything wrong."""
     path = Path(path)
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise QAError(f"cannot read question file {path}: {exc}") from None
-    questions = []
+        raise QAError(f"cannot read {what} file {path}: {exc}") from None
+    items = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-            questions.append(
-                Question(
-                    str(row["id"]),
-                    row["lang"],
-                    row["question"],
-                    bool(row["answerable"]),
-                    list(row.get("gold", [])),
-                    row.get("doc"),
-                )
-            )
+            items.append(parse(json.loads(line)))
         except (ValueError, KeyError, TypeError) as exc:
-            raise QAError(f"{path}:{number}: not a question line ({exc})") from None
-    if not questions:
-        raise QAError(f"question file has no questions: {path}")
-    return questions
+            raise QAError(f"{path}:{number}: not a {what} line ({exc})") from None
+    if not items:
+        raise QAError(f"{what} file has no {what}s: {path}")
+    return items
 
 
 def document_id(retriever: Retriever, doc: str | None) -> str | None:
@@ -274,29 +284,17 @@ class DialogueReport:
 def load_dialogues(path: str | Path) -> list[Dialogue]:
     """Dialogues from JSONL, one a line: {"id", "doc", "lang", "turns": [{"lang", "question", "kind",
     "answerable", "gold"}]}; "doc" is a file name in the index ("article.txt" for the bundled article)."""
-    path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise QAError(f"cannot read dialogue file {path}: {exc}") from None
-    dialogues = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            turns = [
-                DialogueTurn(t["lang"], t["question"], t["kind"], bool(t["answerable"]), list(t.get("gold", [])))
-                for t in row["turns"]
-            ]
-            if not turns or any(t.kind not in DIALOGUE_KINDS for t in turns):
-                raise ValueError(f"turns must be non-empty, each kind one of {', '.join(DIALOGUE_KINDS)}")
-            dialogues.append(Dialogue(str(row["id"]), row.get("doc"), row["lang"], turns))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise QAError(f"{path}:{number}: not a dialogue line ({exc})") from None
-    if not dialogues:
-        raise QAError(f"dialogue file has no dialogues: {path}")
-    return dialogues
+    return _load_jsonl(path, "dialogue", _dialogue)
+
+
+def _dialogue(row: dict) -> Dialogue:
+    turns = [
+        DialogueTurn(t["lang"], t["question"], t["kind"], bool(t["answerable"]), list(t.get("gold", [])))
+        for t in row["turns"]
+    ]
+    if not turns or any(t.kind not in DIALOGUE_KINDS for t in turns):
+        raise ValueError(f"turns must be non-empty, each kind one of {', '.join(DIALOGUE_KINDS)}")
+    return Dialogue(str(row["id"]), row.get("doc"), row["lang"], turns)
 
 
 def dialogue_gold_rows(retriever: Retriever, rows: range, gold: list[str], where: str) -> set[int]:
