@@ -727,11 +727,12 @@ class ChatApp:
         yield from self._follow(self.library.add_url(url, lang), lang)
 
     def after_add(self, added: dict | None, lang: str, request: gr.Request | None = None) -> tuple:
-        """After a document was added: the picker lists it and is set to it; the panel and the examples show it."""
+        """After a document was added: the picker lists it and is set to it; the panel and the examples show it;
+        the file, text and address fields are emptied. After a failure nothing changes, so the input can be fixed."""
         import gradio as gr
 
         if not added:
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return (gr.skip(),) * 8
         lang = lang or _request_language(request)
         panel, shown = self.article_view((), added["document"], lang)
         return (
@@ -739,6 +740,10 @@ class ChatApp:
             panel,
             gr.Dataset(samples=self.examples(shown)),
             shown,
+            None,
+            "",
+            "",
+            "",
         )
 
     # -- programs
@@ -1016,7 +1021,7 @@ def build_app(
             "concurrency_id": "qa-add",
             "concurrency_limit": 8,
         }
-        after = ([added, lang], [picker, article, examples, shown])
+        after = ([added, lang], [picker, article, examples, shown, upload, pasted, pasted_title, url])
         add_file.click(app.add_file, [upload, lang], [status, added], **adding).then(app.after_add, *after, **quiet)
         add_text.click(app.add_text, [pasted, pasted_title, lang], [status, added], **adding).then(
             app.after_add, *after, **quiet

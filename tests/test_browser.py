@@ -238,6 +238,7 @@ def test_the_picker_asks_one_article_and_all_of_them(library_page: Page, pages: 
     page.locator("#qa-add-url").click()
     assert _status(library_page, "error") == t("library.error.http", "uk", source=missing, status="404 Not Found")
     assert _picked(library_page) == t("ui.all_documents", "uk")
+    assert page.locator("#qa-url textarea, #qa-url input").first.input_value() == missing  # kept, to be fixed
     page.locator("#qa-url textarea, #qa-url input").first.fill(pages.url("/cape-wren.html"))
     page.locator("#qa-add-url").click()
     assert _status(library_page, "done") in (
@@ -245,6 +246,7 @@ def test_the_picker_asks_one_article_and_all_of_them(library_page: Page, pages: 
         t("library.already", "uk", title=CAPE_WREN_TITLE),
     )
     assert _picked(library_page) == CAPE_WREN_TITLE
+    assert page.locator("#qa-url textarea, #qa-url input").first.input_value() == ""  # emptied once added
     # one article: the answer quotes only it
     library_page.ask("When was the light automated?")
     assert AUTOMATED in library_page.last_reply()
