@@ -575,3 +575,20 @@ def test_sentences_split_in_several_threads_at_once_are_all_there():
     for t in threads:
         t.join()
     assert wrong == [] and all(len(v) == 60 for v in expected.values())
+
+
+@pytest.mark.parametrize("heading", ["", "# Harbour Storm: a report\n\n"])
+def test_markdown_front_matter_is_metadata_and_names_the_document(tmp_path: Path, heading: str):
+    path = tmp_path / "post.md"
+    path.write_text(
+        '---\ntitle: "Harbour Storm: a report"\ndate: 2024-11-09\ntags: [storm, harbour]\n---\n\n'
+        f"{heading}The storm hit the coast on Monday. Boats sank.\n",
+        encoding="utf-8",
+    )
+    doc = load_document(path)
+    assert doc.title == "Harbour Storm: a report"
+    # the title once, as the first line; the other fields are not text
+    assert [s.text for s in doc.sentences] == ["Harbour Storm: a report", "The storm hit the coast on Monday.",
+                                               "Boats sank."]  # fmt: skip
+    assert doc.paragraphs[0].kind == "heading"
+    assert all(doc.text[s.start : s.end] == s.text for s in doc.sentences)

@@ -21,8 +21,8 @@ from qa.sources.segment import Block, Sentence
 
 # Bump when splitting or extraction changes what a source turns into: older entries are then not used.
 # 2: wrapped and indented plain text, enumerations, quotations in HTML; 3: [bracketed] notes kept, no sentence
-# starts with a small letter; 4: a page of a few labels (its menu) has no main text
-SOURCES_VERSION = 4
+# starts with a small letter; 4: a page of a few labels (its menu) has no main text; 5: Markdown front matter
+SOURCES_VERSION = 5
 
 
 def cached_document(folder: Path | None, parts: tuple[str, ...], make: Callable[[], Document]) -> Document:

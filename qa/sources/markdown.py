@@ -8,6 +8,8 @@ not sentences anyone would cite as an answer).
 
 from __future__ import annotations
 
+import re
+
 from qa.sources.segment import Block
 
 _CONTAINERS = {"heading_open": "heading", "list_item_open": "item", "blockquote_open": "prose"}
@@ -15,16 +17,26 @@ _CONTAINERS = {"heading_open": "heading", "list_item_open": "item", "blockquote_
 _TEXT_TOKENS = {"text", "code_inline", "text_special"}
 
 
+# YAML front matter (Jekyll, Hugo, MkDocs): metadata, not text; its title names the document.
+_FRONT_MATTER = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+_FRONT_TITLE = re.compile(r"^title:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
+
+
 def markdown_text(source: str) -> tuple[str, list[Block], str]:
-    """(stored text, its blocks, the first heading or "")."""
+    """(stored text, its blocks, the front matter's title, else the first heading, else "")."""
     from markdown_it import MarkdownIt
 
+    title = ""
+    front = _FRONT_MATTER.match(source)
+    if front:
+        named = _FRONT_TITLE.search(front.group(1) or "")
+        title = named.group(1).strip("\"'") if named else ""
+        source = source[front.end() :]
     parser = MarkdownIt("commonmark").enable("table")
     tokens = parser.parse(source)
     parts: list[str] = []
     blocks: list[Block] = []
     pos = 0
-    title = ""
     row: list[str] | None = None  # the cells of the table row being read
     kinds: list[str] = []  # the open containers, innermost last
     for token in tokens:
@@ -47,7 +59,13 @@ def markdown_text(source: str) -> tuple[str, list[Block], str]:
                 if kind == "heading" and not title:
                     title = rendered
                 pos = _append(parts, blocks, pos, rendered, kind)
-    return "".join(parts), blocks, title
+    text = "".join(parts)
+    if front and title and not text.startswith(title):
+        # The title lives only in the front matter: it goes first, so "what is this about?" has a line to cite.
+        shift = len(title) + 2
+        blocks = [Block(0, len(title), "heading"), *(Block(b.start + shift, b.end + shift, b.kind) for b in blocks)]
+        text = f"{title}\n\n{text}" if text else title
+    return text, blocks, title
 
 
 def _append(parts: list[str], blocks: list[Block], pos: int, text: str, kind: str) -> int:
