@@ -313,11 +313,11 @@ _SOURCE_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), key)
     for pattern, key in (
         (r"^the server answered (?P<status>\d+[^:]*):", "library.error.http"),
-        (r"timed out", "library.error.timeout"),
+        (r"timed out|took longer than", "library.error.timeout"),
         (r"does not resolve", "library.error.no_host"),
         (r"connection refused", "library.error.refused"),
         (r"^refusing to fetch from", "library.error.private"),
-        (r"^only http and https|^URL has no host", "library.error.scheme"),
+        (r"^only http and https|^URL has no host|^URL is not valid", "library.error.scheme"),
         (r"is not a web page or text \((?P<type>[^)]*)\)", "library.error.not_page"),
         (r"too large", "library.error.too_large_page"),
         (r"looks binary", "library.error.binary"),

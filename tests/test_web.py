@@ -468,6 +468,11 @@ class Pages:
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 if self.path == "/slow.html":
                     time.sleep(3)  # longer than the fetch timeout the test sets
+                if self.path == "/to-file.html":
+                    self.send_response(302)
+                    self.send_header("Location", "file:///etc/passwd")
+                    self.end_headers()
+                    return
                 hop = re.fullmatch(r"/hop/(\d+)", self.path)
                 if self.path == "/loop.html" or hop:
                     self.send_response(302)
@@ -735,6 +740,7 @@ def test_bad_uploads_get_one_line_naming_the_file_and_leave_the_index(library, t
         ("/latin1.txt", "library.error.encoding", {}),
         ("/loop.html", "library.error.redirect", {}),  # to itself
         ("/hop/1", "library.error.redirect", {}),  # on and on
+        ("/to-file.html", "library.error.redirect", {}),  # to a file on this machine
         ("/slow.html", "library.error.timeout", {}),
     ],
 )
