@@ -695,6 +695,14 @@ class ChatApp:
         panel, shown = self.article_view((), document, lang)
         return panel, gr.Dataset(samples=self.examples(shown)), shown
 
+    def refresh_picker(self, picked: str | None, request: gr.Request | None = None) -> Any:
+        """The picker opened: list the library as it is now (someone else may have added to it meanwhile)."""
+        import gradio as gr
+
+        choices = self.choices(_request_language(request))  # the page's own words follow the browser
+        value = picked if picked in {value for _, value in choices} else ALL_DOCUMENTS
+        return gr.Dropdown(choices=choices, value=value)
+
     def page_load(self, request: gr.Request | None = None) -> tuple:
         """A page opened: the library as it is now (documents may have been added since the app started)."""
         import gradio as gr
@@ -736,7 +744,7 @@ class ChatApp:
         lang = lang or _request_language(request)
         panel, shown = self.article_view((), added["document"], lang)
         return (
-            gr.Dropdown(choices=self.choices(lang), value=shown),
+            gr.Dropdown(choices=self.choices(_request_language(request)), value=shown),
             panel,
             gr.Dataset(samples=self.examples(shown)),
             shown,
@@ -1014,6 +1022,7 @@ def build_app(
         chat.clear(app.clear, [picker, shown], [chat, article, question, answers], **private)
         quiet: dict[str, Any] = {**private, "show_progress": "hidden"}  # fast updates: no spinner over the panel
         picker.input(app.pick, [picker, shown, lang], [article, examples, shown], **quiet)
+        picker.focus(app.refresh_picker, [picker], [picker], **quiet)
         # Adding runs in its own concurrency group and shows its own progress bar, so questions go on meanwhile.
         adding: dict[str, Any] = {
             **private,

@@ -195,8 +195,12 @@ def _status(page: Page, kind: str) -> str:
     return status.inner_text()
 
 
-def _picked(page: Page) -> str:
-    return page.page.locator("#qa-picker input").input_value()
+def _picked(page: Page, expected: str) -> bool:
+    """Whether the picker shows `expected` (it follows an add a moment after the status line)."""
+    from playwright.sync_api import expect
+
+    expect(page.page.locator("#qa-picker input")).to_have_value(expected)
+    return True
 
 
 def _pick(page: Page, label: str) -> None:
@@ -214,7 +218,7 @@ def test_an_uploaded_file_joins_the_library_and_the_page_switches_to_it(library_
     page.locator("#qa-add-file").click()
     assert _status(library_page, "done") == t("library.added", "uk", title="The Orchard Beekeepers")
     # the picker is set to it, the panel shows it, and the examples are made for it
-    assert _picked(library_page) == "The Orchard Beekeepers"
+    assert _picked(library_page, "The Orchard Beekeepers")
     panel = page.locator("#qa-article")
     panel.get_by_text("The cooperative keeps sixty hives", exact=False).wait_for()
     assert "Kyslytsya" not in panel.inner_text()
@@ -229,15 +233,16 @@ def test_an_uploaded_file_joins_the_library_and_the_page_switches_to_it(library_
     page.screenshot(path=str(DOCS / "screenshot-library.png"), full_page=True)
 
 
-def test_the_picker_asks_one_article_and_all_of_them(library_page: Page, pages: Pages):  # noqa: F811
+def test_the_picker_asks_one_article_and_all_of_them(browser, library_server, library_page: Page, pages: Pages):  # noqa: F811
     page = library_page.page
+    other = Page(browser, library_server.url, LAPTOP, "en-GB")  # someone else, on the page since before
     # a web page joins too; a page that is not there is one line, in Ukrainian, and nothing changes
     _open_library(library_page, "ui.source_url")
     missing = pages.url("/missing.html")
     page.locator("#qa-url textarea, #qa-url input").first.fill(missing)
     page.locator("#qa-add-url").click()
     assert _status(library_page, "error") == t("library.error.http", "uk", source=missing, status="404 Not Found")
-    assert _picked(library_page) == t("ui.all_documents", "uk")
+    assert _picked(library_page, t("ui.all_documents", "uk"))
     assert page.locator("#qa-url textarea, #qa-url input").first.input_value() == missing  # kept, to be fixed
     page.locator("#qa-url textarea, #qa-url input").first.fill(pages.url("/cape-wren.html"))
     page.locator("#qa-add-url").click()
@@ -245,7 +250,7 @@ def test_the_picker_asks_one_article_and_all_of_them(library_page: Page, pages: 
         t("library.added", "uk", title=CAPE_WREN_TITLE),
         t("library.already", "uk", title=CAPE_WREN_TITLE),
     )
-    assert _picked(library_page) == CAPE_WREN_TITLE
+    assert _picked(library_page, CAPE_WREN_TITLE)
     assert page.locator("#qa-url textarea, #qa-url input").first.input_value() == ""  # emptied once added
     # one article: the answer quotes only it
     library_page.ask("When was the light automated?")
@@ -262,6 +267,13 @@ def test_the_picker_asks_one_article_and_all_of_them(library_page: Page, pages: 
     library_page.ask("Скільки російських солдатів загинуло?")
     assert CASUALTIES in library_page.last_reply() and bundled in library_page.last_reply()
     assert any(CASUALTIES in text for text in library_page.marks().values())
+    # the other person's picker lists the new page once they open it
+    try:
+        _pick(other, CAPE_WREN_TITLE)
+        other.page.locator("#qa-article").get_by_text(AUTOMATED).wait_for()
+        assert other.outside == []
+    finally:
+        other.close()
 
 
 def test_a_follow_up_says_how_it_was_read(library_page: Page):
