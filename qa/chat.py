@@ -75,7 +75,8 @@ def run_json(chat: Chat, lines: Iterable[str], out: TextIO) -> None:
 
 
 def run_interactive(chat: Chat, read: Callable[[str], str], out: TextIO, err: TextIO) -> None:
-    """Prompt, answer, repeat until end of input (Ctrl-D). Ctrl-C drops the line being typed."""
+    """Prompt, answer, repeat until end of input (Ctrl-D). Ctrl-C drops the line being typed, or the answer being
+    looked for."""
     from qa.render import answer_text
 
     out.write(t("chat.welcome", ui_language()) + "\n")
@@ -92,6 +93,9 @@ def run_interactive(chat: Chat, read: Callable[[str], str], out: TextIO, err: Te
             continue
         try:
             answer = chat.ask(question)
+        except KeyboardInterrupt:  # Ctrl-C while answering: drop this question, keep the chat
+            out.write("\n")
+            continue
         except Exception as exc:
             err.write(chat.error(exc, question)[1] + "\n")
             err.flush()

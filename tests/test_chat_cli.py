@@ -3,12 +3,14 @@ a real terminal (a pty), with the real model on the bundled article (QA_INDEX_DI
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pty
 import select
 import subprocess
 import sys
+import termios
 from pathlib import Path
 
 import pytest
@@ -136,13 +138,13 @@ def test_interactive_chat_on_a_pipe() -> None:
 # --- the interactive chat on a terminal -------------------------------------------------------------------------
 
 
-def _read_until(fd: int, marker: bytes, seen: bytearray, start: int = 0) -> int:
+def _read_until(fd: int, marker: bytes, seen: bytearray, start: int = 0, guard: float = 120) -> int:
     """Read from the pty into `seen` until `marker` appears after `start`, or the child closes the terminal; the
     marker's position (-1 if it never came). The select timeout only guards against a hang: it is not a check."""
     while marker not in seen[start:]:
-        ready, _, _ = select.select([fd], [], [], 120)
+        ready, _, _ = select.select([fd], [], [], guard)
         if not ready:
-            raise AssertionError(f"no {marker!r} in: {bytes(seen)[-500:]!r}")
+            raise TimeoutError(f"no {marker!r} in: {bytes(seen)[-500:]!r}")
         try:
             chunk = os.read(fd, 4096)
         except OSError:  # the child closed the terminal
@@ -153,14 +155,34 @@ def _read_until(fd: int, marker: bytes, seen: bytearray, start: int = 0) -> int:
     return seen.find(marker, start)
 
 
+def _interrupt(fd: int, seen: bytearray, start: int) -> int:
+    """Ctrl-C, then the position of the next prompt. CPython's readline misses a SIGINT that lands between two
+    keystrokes it is handling (it then waits for the next key), so a second Ctrl-C is sent if none came."""
+    for _ in range(3):
+        os.write(fd, b"\x03")
+        try:
+            return _read_until(fd, "› ".encode(), seen, start, guard=10)
+        except TimeoutError:
+            continue
+    raise AssertionError(f"no prompt after Ctrl-C: {bytes(seen)[-500:]!r}")
+
+
 def test_interactive_chat_on_a_terminal_with_line_editing() -> None:
     main, child = pty.openpty()
     env = {**os.environ, "LANG": "C.UTF-8", "TERM": "dumb"}
-    process = subprocess.Popen([str(QA), "chat"], stdin=child, stdout=child, stderr=child, env=env, close_fds=True)
+    # The pty is the chat's controlling terminal, as in a real session, so Ctrl-C is a SIGINT to the chat.
+    process = subprocess.Popen(
+        [str(QA), "chat"], stdin=child, stdout=child, stderr=child, env=env, close_fds=True,
+        start_new_session=True, preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+    )  # fmt: skip
     os.close(child)
     seen = bytearray()
     try:
-        _read_until(main, "› ".encode(), seen)
+        first = _read_until(main, "› ".encode(), seen)
+        # Ctrl-C drops the line being typed and prompts again; the chat goes on.
+        os.write(main, b"half a question")
+        typed = _read_until(main, b"half a question", seen)
+        assert _interrupt(main, seen, typed) > typed > first
         # Line editing: type a wrong word, erase it with backspaces, then finish the question.
         os.write(main, b"What did Reznikov offer Ukrainian" + b"\x7f" * 9 + b" Russian soldiers?\r")
         answered = _read_until(main, b"[3] ", seen)
@@ -180,7 +202,7 @@ def test_interactive_chat_on_a_terminal_with_line_editing() -> None:
     text = bytes(seen).decode("utf-8", "replace")
     assert text.startswith(t("chat.welcome", "en"))
     assert AMNESTY in text
-    assert "Traceback" not in text
+    assert "half a question" in text and "Traceback" not in text and "Aborted" not in text
 
 
 # --- qa eval --dialogues ----------------------------------------------------------------------------------------
