@@ -300,3 +300,14 @@ def test_a_follow_up_says_how_it_was_read(library_page: Page):
     library_page.page.locator("#qa-chat .bot-row").first.wait_for(state="detached")
     library_page.ask("А що він зачитав?")
     assert t("answer.follow_up", "uk", question="Хто такий Кислиця?") not in library_page.last_reply()
+
+
+def test_the_app_refuses_pages_on_this_machine_unless_told(laptop: Page, pages: Pages):  # noqa: F811
+    """`app_server` runs as `qa serve` does by default: a URL on 127.0.0.1 is refused, and the library stays."""
+    url = pages.url("/cape-wren.html")
+    _open_library(laptop, "ui.source_url")
+    laptop.page.locator("#qa-url textarea, #qa-url input").first.fill(url)
+    laptop.page.locator("#qa-add-url").click()
+    assert _status(laptop, "error") == t("library.error.private", "uk", source=url)
+    laptop.page.locator("#qa-picker input").click()
+    assert CAPE_WREN_TITLE not in laptop.page.get_by_role("listbox").inner_text()

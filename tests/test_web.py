@@ -419,6 +419,7 @@ def test_app_help_names_host_port_and_environment():
         [sys.executable, str(REPO / "app.py"), "--help"], capture_output=True, text=True, cwd=REPO, timeout=60
     ).stdout
     assert "--host" in out and "--port" in out and "QA_HOST" in out and "QA_PORT" in out
+    assert "--allow-private-urls" in out and "QA_ALLOW_PRIVATE_URLS" in out
     assert "127.0.0.1" in out and "7860" in out
 
 
