@@ -107,12 +107,16 @@ class Page:
         self.context.close()
 
 
-@pytest.fixture
-def laptop(browser, app_server: AppServer) -> Iterator[Page]:  # noqa: F811
-    page = Page(browser, app_server.url, LAPTOP, "uk-UA")
+def _laptop_page(browser, server: AppServer) -> Iterator[Page]:
+    page = Page(browser, server.url, LAPTOP, "uk-UA")
     yield page
     assert page.outside == [], "the page fetched from outside localhost"
     page.close()
+
+
+@pytest.fixture
+def laptop(browser, app_server: AppServer) -> Iterator[Page]:  # noqa: F811
+    yield from _laptop_page(browser, app_server)
 
 
 def test_ukrainian_question_is_answered_and_highlighted(laptop: Page):
@@ -177,10 +181,7 @@ def test_example_click_and_clear_at_phone_width(browser, app_server: AppServer):
 
 @pytest.fixture
 def library_page(browser, library_server: AppServer) -> Iterator[Page]:  # noqa: F811
-    page = Page(browser, library_server.url, LAPTOP, "uk-UA")
-    yield page
-    assert page.outside == [], "the page fetched from outside localhost"
-    page.close()
+    yield from _laptop_page(browser, library_server)
 
 
 def _open_library(page: Page, tab: str) -> None:

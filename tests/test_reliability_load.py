@@ -126,16 +126,24 @@ def test_app_listens_on_localhost_only(app):
         time.sleep(0.1)
 
 
-def test_twenty_clients_at_once_get_the_sequential_answers(app, request):
-    reference = bench.ask_sequentially(app.url, bench.QUESTIONS)
+@pytest.mark.parametrize(
+    ("endpoint", "label"),
+    [("gradio", "20 clients x 20 questions"), ("api", "20 JSON clients x 20 questions")],
+    ids=["gradio /ask", "POST /api/ask"],
+)
+def test_twenty_clients_at_once_get_the_sequential_answers(app, request, endpoint, label):
+    """Through gradio's /ask, and through POST /api/ask (for programs in any language): the same answers."""
+    reference = bench.ask_sequentially(app.url, bench.QUESTIONS, endpoint=endpoint)
     assert all(reference[q]["citations"] for q in bench.QUESTIONS)
-    result = bench.run_load(app.url, bench.QUESTIONS, reference, clients=20, per_client=20)
+    if endpoint == "api":
+        assert reference == bench.ask_sequentially(app.url, bench.QUESTIONS, endpoint="gradio")
+    result = bench.run_load(app.url, bench.QUESTIONS, reference, clients=20, per_client=20, endpoint=endpoint)
     assert result.errors == []
     assert result.mismatches == []
     assert len(result.latencies) == 400
     _report(
         request,
-        "20 clients x 20 questions",
+        label,
         {
             "calls": result.calls,
             "errors": len(result.errors),
@@ -143,28 +151,6 @@ def test_twenty_clients_at_once_get_the_sequential_answers(app, request):
             "p50_ms": round(result.percentile(50) * 1000),
             "p95_ms": round(result.percentile(95) * 1000),
             "max_ms": round(max(result.latencies) * 1000),
-            "wall_s": round(result.wall, 1),
-        },
-    )
-
-
-def test_twenty_json_clients_at_once_get_the_sequential_answers(app, request):
-    """POST /api/ask, the route for programs in any language: the same answers as /ask, under load too."""
-    reference = bench.ask_sequentially(app.url, bench.QUESTIONS, endpoint="api")
-    assert reference == bench.ask_sequentially(app.url, bench.QUESTIONS, endpoint="gradio")
-    result = bench.run_load(app.url, bench.QUESTIONS, reference, clients=20, per_client=20, endpoint="api")
-    assert result.errors == []
-    assert result.mismatches == []
-    assert len(result.latencies) == 400
-    _report(
-        request,
-        "20 JSON clients x 20 questions",
-        {
-            "calls": result.calls,
-            "errors": len(result.errors),
-            "mismatches": len(result.mismatches),
-            "p50_ms": round(result.percentile(50) * 1000),
-            "p95_ms": round(result.percentile(95) * 1000),
             "questions_per_s": round(result.rate, 1),
             "wall_s": round(result.wall, 1),
         },
