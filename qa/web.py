@@ -382,11 +382,14 @@ class Library:
         try:
             size = os.path.getsize(path)
         except OSError:
-            return job.fail("library.error.unreachable")
+            return job.fail("library.error.unreachable")  # gradio's upload folder was cleaned under us
         if size > MAX_UPLOAD_BYTES:
             return job.fail("library.error.too_large", limit=MAX_UPLOAD_BYTES // (1024 * 1024))
         if Path(path).suffix.lower() not in SOURCE_SUFFIXES:
             return job.fail("library.error.file_type")
+        with open(path, "rb") as handle:
+            if handle.read(2) in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 (or 32): text, but not in UTF-8
+                return job.fail("library.error.encoding")
         return self._submit(job, path)
 
     def add_text(self, text: str | None, title: str | None, lang: str) -> AddJob:
