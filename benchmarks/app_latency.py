@@ -91,9 +91,7 @@ def answer_times(index_dir: Path, questions: list[str], n: int) -> dict[str, lis
         wait_for_page(url, proc, log)
         clients = {"gradio_client /ask": Client(url, verbose=False), "POST /api/ask": ApiClient(url)}
         for client in clients.values():
-            client.predict(
-                questions[0], 3, api_name="/ask"
-            )  # warm-up: a first call sets up the session
+            client.predict(questions[0], 3, api_name="/ask")  # warm-up: a first call sets up the session
         times: dict[str, list[float]] = {name: [] for name in clients}
         for i in range(n):
             for name, client in clients.items():
