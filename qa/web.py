@@ -61,6 +61,7 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # an uploaded file or pasted text; pages hav
 CHAT_HISTORY = 20  # the chat's earlier answers kept for reading follow-ups (the conversation looks a few back)
 MAX_BODY_BYTES = 2 * 1024 * 1024  # a /api/ask request: a question, k and a history of answers fit many times over
 _DRAIN_BYTES = 8 * MAX_BODY_BYTES
+_HARD_UPLOAD_BYTES = 50 * 1024 * 1024
 # Enough of a message to tell its language; detect_language looks no further than this anyway.
 _DETECT_CHARS = 1000
 _LETTER = re.compile(r"[^\W\d_]")
@@ -1056,8 +1057,9 @@ def launch_kwargs(demo: gr.Blocks) -> dict[str, Any]:
         "share": False,
         "show_error": False,  # tracebacks stay in the server log; handlers reply kindly instead
         "footer_links": ["api", "settings"],
-        # A hard stop for uploads; the app's own, friendlier limit (MAX_UPLOAD_BYTES) is checked first by the page.
-        "max_file_size": 2 * MAX_UPLOAD_BYTES,
+        # gradio refuses bigger uploads itself, in English; up to this the app's own limit (MAX_UPLOAD_BYTES) says
+        # so in the asker's language. The same cap as for a source file (qa.sources.files).
+        "max_file_size": _HARD_UPLOAD_BYTES,
         # FastAPI(routes=...): POST /api/ask lives on the same server as the page.
         "app_kwargs": {"routes": api_routes(demo.qa_app)},
     }

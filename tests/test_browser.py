@@ -234,6 +234,16 @@ def test_an_uploaded_file_joins_the_library_and_the_page_switches_to_it(library_
     page.screenshot(path=str(DOCS / "screenshot-library.png"), full_page=True)
 
 
+def test_a_file_over_the_limit_gets_one_line_in_the_asker_language(library_page: Page, tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"A sentence about nothing in particular. " * (6 * 1024 * 1024 // 40))
+    _open_library(library_page, "ui.source_file")
+    library_page.page.locator("#qa-file input[type=file]").set_input_files(str(big))
+    library_page.page.locator("#qa-file").get_by_text("big.txt").wait_for()
+    library_page.page.locator("#qa-add-file").click()
+    assert _status(library_page, "error") == t("library.error.too_large", "uk", source="«big.txt»", limit=5)
+
+
 def test_the_picker_asks_one_article_and_all_of_them(browser, library_server, library_page: Page, pages: Pages):  # noqa: F811
     page = library_page.page
     other = Page(browser, library_server.url, LAPTOP, "en-GB")  # someone else, on the page since before
