@@ -65,8 +65,8 @@ def main() -> None:
 
     from qa.embed import BATCH
     from qa.index import view_texts
-    from qa.sources import load_source as load_document
     from qa.paths import DEFAULT_SOURCE
+    from qa.sources import load_source as load_document
 
     views = view_texts(load_document(DEFAULT_SOURCE).sentences)
     n_texts = sum(len(texts) for _, texts in views.values())
