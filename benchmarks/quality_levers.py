@@ -36,7 +36,7 @@ def main() -> None:
     parser.add_argument("--index-dir")
     args = parser.parse_args()
     r = (LiveRetriever(args.index_dir) if args.index_dir else default_service()).retriever()
-    m = r.matrices
+    m = {view: flat.reconstruct_n(0, flat.ntotal) for view, flat in r.index.vectors.items()}
     for split in ("dev", "test"):
         questions = [q for q in load_questions(REPO / f"tests/data/questions_{split}.jsonl") if q.answerable]
         rows: dict[str, dict[str, list[np.ndarray]]] = {}
