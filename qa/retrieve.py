@@ -54,6 +54,16 @@ def clean_question(question: str) -> str:
     return text
 
 
+def _mean_vectors(index: LoadedIndex) -> np.ndarray:
+    """The mean of the views' vectors, one view in memory at a time beside it."""
+    views = list(index.vectors.values())
+    total = views[0].reconstruct_n(0, views[0].ntotal)
+    for flat in views[1:]:
+        total += flat.reconstruct_n(0, flat.ntotal)
+    total /= len(views)
+    return total
+
+
 class Retriever:
     """Answers questions from one index directory. Safe to share between threads."""
 
@@ -72,11 +82,7 @@ class Retriever:
         # The mean cosine over the views is the cosine with the mean of the views' vectors: one matrix product
         # scores every sentence exactly, a third of the work and memory of one per view, and at 10,000 sentences
         # 8x quicker than a FAISS top-500 search per view (benchmarks/scale.py). FAISS only above _EXACT_LIMIT.
-        self.mean_vectors = (
-            np.mean([flat.reconstruct_n(0, flat.ntotal) for flat in index.vectors.values()], axis=0, dtype=np.float32)
-            if len(self.sentences) <= _EXACT_LIMIT
-            else None
-        )
+        self.mean_vectors = _mean_vectors(index) if len(self.sentences) <= _EXACT_LIMIT else None
         self.lexical = LexicalIndex([s.text for s in self.sentences])
         self.heading_rows = np.array(
             [index.paragraphs[s.doc][s.paragraph].kind == "heading" for s in self.sentences], dtype=np.float32
