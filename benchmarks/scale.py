@@ -25,18 +25,17 @@ What and how:
 - ask latency: Retriever.load(WORKDIR/index); --questions questions spread evenly over
   tests/data/multidoc_dev.jsonl, asked of the whole library: `retriever.ask(q, k=3)` against the bare query
   embedding `retriever.embedder.embed_queries([q])`, interleaved as in ask_latency.py, --runs passes after a warm-up.
-- search strategies: each runs through the real Retriever (a shallow copy holding other FAISS indexes or numpy
-  matrices, with qa.retrieve._EXACT_LIMIT set so that Retriever.scores takes the numpy-exact or the FAISS top-500
-  path): qa's own two paths (numpy exact over every row up to 5,000 sentences; IndexFlatIP top-500 per view above),
-  numpy exact with its BLAS limited to one thread (threadpoolctl), and IndexHNSWFlat (M 32, efSearch 500) /
-  IndexIVFFlat (sqrt(n) lists, 32 probed) top-500 per view, constructed here. Then the same over one "mean of the
-  views" matrix: the views share one query vector, so the mean of the three cosines is one dot product with the mean
-  of the three sentence vectors. For each: the time of the search alone and of ask(), recall@10 of the final ranking
-  against exact scoring of every row, recall@10 of the approximate index alone, answered/abstained flips against
-  exact scoring, and hit@1/hit@3 of the answerable questions (against the same questions asked of their own document
-  only). The queries: the questions, and as many "probes" (the first 12 words of sentences spread over the rest of
-  the library). With --synthetic N the searches alone are timed again on N rows (the library's vectors repeated with
-  a little noise; timing only, no recall).
+- search strategies: each runs through the real Retriever, a shallow copy of it whose `mean_vectors` (one exact
+  matrix product; qa's path up to 100,000 sentences) or FAISS views (searched top-500 each, as Retriever.scores does
+  above that) are replaced: qa's two paths; numpy exact with its BLAS limited to one thread (threadpoolctl); every
+  row scored exactly per view (qa's path up to 5,000 sentences before it scored the mean of the views); IndexHNSWFlat
+  (M 32, efSearch 500) and IndexIVFFlat (sqrt(n) lists, 32 probed) top-500 per view, and FAISS flat, HNSW and IVF
+  over one "mean of the views" matrix, constructed here. For each: the time of the search alone and of ask(),
+  recall@10 of the final ranking against exact scoring of every row, recall@10 of the approximate index alone,
+  answered/abstained flips against exact scoring, and hit@1/hit@3 of the answerable questions (against the same
+  questions asked of their own document only). The queries: the questions, and as many "probes" (the first 12 words
+  of sentences spread over the rest of the library). With --synthetic N the searches alone are timed again on N rows
+  (the library's vectors repeated with a little noise; timing only, no recall).
 - near spellings: LexicalIndex._closest scans every key of the library for each question word it does not know
   (every Ukrainian or Russian word of a question about English documents); a trigram -> keys table constructed
   here gives the same matches (checked) from the keys that share a trigram: match() and ask() timed both ways.
@@ -64,8 +63,6 @@ import subprocess
 import sys
 import sysconfig
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -613,19 +610,33 @@ IVF_NPROBE = 32
 
 @dataclass
 class Strategy:
-    """One way to find the dense scores, run through the real Retriever: a shallow copy of it whose index holds
-    `vectors` (FAISS) and `matrices` (numpy), asked with qa.retrieve's exact limit set so that it takes the numpy
-    path (`exact`) or the FAISS top-500 path. A "mean of views" strategy holds one view, the mean of the three: the
-    views share one query vector, so the mean of three cosines is one dot product with the mean vector."""
+    """One way to find the dense scores, run through the real Retriever: a shallow copy of it whose `mean_vectors`
+    is `mean` (one exact matrix product) or None, and whose index holds `vectors` (searched top-500 per view when
+    `mean` is None, as Retriever.scores does above its exact limit). A "mean of views" index holds the mean of the
+    three views' vectors: the views share one query vector, so the mean of three cosines is one dot product."""
 
     name: str
-    vectors: dict  # view -> FAISS index
-    matrices: dict  # view -> numpy matrix (what the index holds, exactly)
-    exact: bool
+    mean: object  # numpy matrix or None
+    vectors: dict  # view -> FAISS index (or _AllRows)
+    matrices: dict  # view -> what that index holds, as a numpy matrix (for the recall of the index alone)
     build_s: float
     megabytes: float  # held beyond the index's own three IndexFlatIP views
     one_thread: bool = False  # numpy's BLAS limited to one thread (threadpoolctl) while this strategy runs
     retriever: object = None
+
+
+class _AllRows:
+    """Stands for a FAISS index in Retriever's per-view path, returning every row's exact score: one matrix product
+    per view, which is how qa scored up to 5,000 sentences before it scored the mean of the views (b05c66c)."""
+
+    def __init__(self, matrix) -> None:
+        import numpy as np
+
+        self.matrix = matrix
+        self.ids = np.arange(matrix.shape[0])[None, :]
+
+    def search(self, q, k: int):
+        return (self.matrix @ q[0])[None, :], self.ids
 
 
 _controller = None
@@ -646,35 +657,18 @@ def blas_threads(strategy: Strategy):
     return _controller.limit(limits=1, user_api="blas")
 
 
-@contextmanager
-def search_path(strategy: Strategy) -> Iterator[None]:
-    """Retriever.scores takes the strategy's path (numpy exact or FAISS top-500) with its BLAS threads."""
-    import qa.retrieve
-
-    if not hasattr(qa.retrieve, "_EXACT_LIMIT"):
-        raise SystemExit("qa.retrieve._EXACT_LIMIT is gone: update benchmarks/scale.py to choose the search path")
-    saved = qa.retrieve._EXACT_LIMIT
-    qa.retrieve._EXACT_LIMIT = 1 << 62 if strategy.exact else 0
-    try:
-        with blas_threads(strategy):
-            yield
-    finally:
-        qa.retrieve._EXACT_LIMIT = saved
-
-
 def dense_search(strategy: Strategy, q, n: int):
     """The search half of Retriever.scores alone (as qa.retrieve does it), for timing."""
     import numpy as np
 
+    if strategy.mean is not None:
+        return strategy.mean @ q[0]
     dense = np.zeros(n, dtype=np.float32)
-    for view, index in strategy.vectors.items():
-        if strategy.exact:
-            dense += strategy.matrices[view] @ q[0]
-        else:
-            sims, ids = index.search(q, CANDIDATES)
-            full = np.full(n, float(sims[0].min()), dtype=np.float32)
-            full[ids[0][ids[0] >= 0]] = sims[0][ids[0] >= 0]
-            dense += full
+    for index in strategy.vectors.values():
+        sims, ids = index.search(q, CANDIDATES)
+        full = np.full(n, float(sims[0].min()), dtype=np.float32)
+        full[ids[0][ids[0] >= 0]] = sims[0][ids[0] >= 0]
+        dense += full
     return dense / len(strategy.vectors)
 
 
@@ -712,32 +706,32 @@ def _size_mb(index) -> float:
     return faiss.serialize_index(index).nbytes / 2**20
 
 
-def make_strategies(matrices: dict, flats: dict, with_views: bool = True) -> list[Strategy]:
-    """qa's two paths over these views, and the alternatives constructed here."""
+def make_strategies(matrices: dict, flats: dict, mean=None, with_views: bool = True) -> list[Strategy]:
+    """qa's paths over these views (`mean`: qa's own mean matrix, if it has one), and the alternatives."""
     import numpy as np
 
     views = {view: np.ascontiguousarray(m, dtype=np.float32) for view, m in matrices.items()}
+    started = time.perf_counter()
+    if mean is None:
+        mean = np.ascontiguousarray(sum(views.values()) / len(views), dtype=np.float32)
+    mean_s = time.perf_counter() - started
+    mean_mb = mean.nbytes / 2**20
     out = [
-        Strategy("numpy exact, 3 views (qa <= 5,000)", flats, views, True, 0.0, 0.0),
-        Strategy("numpy exact, 3 views, 1 BLAS thread", flats, views, True, 0.0, 0.0, one_thread=True),
-        Strategy("FAISS flat top-500, 3 views (qa > 5,000)", flats, views, False, 0.0, 0.0),
-    ]
+        Strategy("numpy exact, mean of views (qa <= 100,000)", mean, flats, {"mean": mean}, mean_s, mean_mb),
+        Strategy("numpy exact, mean of views, 1 BLAS thread", mean, flats, {"mean": mean}, mean_s, mean_mb, True),
+        Strategy("numpy exact, 3 views (qa <= 5,000 before)", None, {v: _AllRows(m) for v, m in views.items()}, views,
+                 0.0, 0.0),
+        Strategy("FAISS flat top-500, 3 views (qa > 100,000)", None, flats, views, 0.0, 0.0),
+    ]  # fmt: skip
     for label, make in (("HNSW", _hnsw), ("IVF", _ivf)) if with_views else ():
         started = time.perf_counter()
         indexes = {view: make(m) for view, m in views.items()}
-        out.append(Strategy(f"{label} top-500, 3 views", indexes, views, False, time.perf_counter() - started,
+        out.append(Strategy(f"{label} top-500, 3 views", None, indexes, views, time.perf_counter() - started,
                             sum(map(_size_mb, indexes.values()))))  # fmt: skip
-    started = time.perf_counter()
-    mean = {"mean": np.ascontiguousarray(sum(views.values()) / len(views), dtype=np.float32)}
-    mean_s = time.perf_counter() - started
-    flat = {"mean": _flat(mean["mean"])}
-    for one_thread in (False, True):
-        out.append(Strategy(f"numpy exact, mean of views{', 1 BLAS thread' if one_thread else ''}", flat, mean,
-                            True, mean_s, mean["mean"].nbytes / 2**20, one_thread=one_thread))  # fmt: skip
     for label, make in (("FAISS flat", _flat), ("HNSW", _hnsw), ("IVF", _ivf)):
         started = time.perf_counter()
-        index = {"mean": make(mean["mean"])}
-        out.append(Strategy(f"{label} top-500, mean of views", index, mean, False,
+        index = {"mean": make(mean)}
+        out.append(Strategy(f"{label} top-500, mean of views", None, index, {"mean": mean},
                             mean_s + time.perf_counter() - started, _size_mb(index["mean"])))  # fmt: skip
     return out
 
@@ -746,12 +740,12 @@ def with_retrievers(retriever, strategies: list[Strategy]) -> list[Strategy]:
     import copy
     import dataclasses
 
+    if not hasattr(retriever, "mean_vectors"):
+        raise SystemExit("Retriever.mean_vectors is gone: update benchmarks/scale.py to choose the search path")
     for strategy in strategies:
         strategy.retriever = copy.copy(retriever)
         strategy.retriever.index = dataclasses.replace(retriever.index, vectors=strategy.vectors)
-        # Retriever.scores scores exactly with `mean_vectors` when it has them, else searches each FAISS view.
-        matrices = list(strategy.matrices.values())
-        strategy.retriever.mean_vectors = sum(matrices) / len(matrices) if strategy.exact else None
+        strategy.retriever.mean_vectors = strategy.mean  # Retriever.scores: one product with it, else per view
     return strategies
 
 
@@ -779,18 +773,19 @@ def compare_strategies(retriever, questions: list, probe_texts: list[str], runs:
     from qa.retrieve import clean_question
 
     n = len(retriever.sentences)
-    strategies = with_retrievers(retriever, make_strategies(view_matrices(retriever), retriever.index.vectors))
+    flats = retriever.index.vectors
+    strategies = with_retrievers(retriever, make_strategies(view_matrices(retriever), flats, retriever.mean_vectors))
     exact = strategies[0]
     texts = [q.question for q in questions] + probe_texts
     gold = {q.question: gold_ids(retriever, q) for q in questions if q.answerable}
-    with search_path(exact):
+    with blas_threads(exact):
         reference = {t: (np.argsort(-exact.retriever.scores(clean_question(t)), kind="stable")[:10],
                          exact.retriever.ask(t, 3)) for t in texts}  # fmt: skip
     queries = {t: retriever.embedder.embed_queries([clean_question(t)]) for t in texts}  # for the raw recall
     results = {}
     for s in strategies:
         recall, raw, flips, top1, hits = [], [], 0, 0, [0, 0]
-        with search_path(s):
+        with blas_threads(s):
             for t in texts:
                 top = np.argsort(-s.retriever.scores(clean_question(t)), kind="stable")[:10]
                 ref_top, ref_answer = reference[t]
@@ -814,7 +809,7 @@ def compare_strategies(retriever, questions: list, probe_texts: list[str], runs:
     for _ in range(runs):
         for i, t in enumerate(texts):
             for s in strategies[i % len(strategies) :] + strategies[: i % len(strategies)]:
-                with search_path(s):
+                with blas_threads(s):
                     started = time.perf_counter()
                     s.retriever.ask(t, 3)
                     results[s.name]["ask_ms"].append((time.perf_counter() - started) * 1000)
@@ -823,7 +818,7 @@ def compare_strategies(retriever, questions: list, probe_texts: list[str], runs:
                     results[s.name]["dense_ms"].append((time.perf_counter() - started) * 1000)
     # Where the time of an ask goes on qa's own path at this size, part by part (the rest: ranking, abstention,
     # building the answer).
-    own = strategies[0 if n <= 5000 else 2]
+    own = strategies[0 if retriever.mean_vectors is not None else 3]
     breakdown: dict[str, list[float]] = {}
     for t in texts:
         text = clean_question(t)
@@ -838,7 +833,7 @@ def compare_strategies(retriever, questions: list, probe_texts: list[str], runs:
         marks.append(time.perf_counter())
         retriever.lexical.scores(matches)
         marks.append(time.perf_counter())
-        with search_path(own):
+        with blas_threads(own):
             own.retriever.ask(t, 3)
         marks.append(time.perf_counter())
         parts = [b - a for a, b in zip(marks, marks[1:], strict=False)]
