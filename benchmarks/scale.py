@@ -4,7 +4,8 @@
                                [--synthetic 100000] [--rebuild]
 
 Everything lives in --workdir and is reused by the next run: the library, and the index with its caches (the
-first build embeds ~30,000 passages, 15-20 minutes on 2 cores). --rebuild throws the index away and builds again.
+first build embeds ~30,000 passages: 57 minutes niced on 2 cores beside other jobs, about 9 passages/s). --rebuild
+throws the index away and builds it again; --report-only prints the last run's report again.
 
 What and how:
 - library (WORKDIR/library, generated at run time, never committed): the five dev documents of tests/data/docs and
@@ -1064,14 +1065,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="timed runs or passes of each measurement (default 3)")
     parser.add_argument("--synthetic", type=int, default=100_000, help="rows for the synthetic search (0: skip)")
     parser.add_argument("--rebuild", action="store_true", help="throw the kept index away and build it again")
+    parser.add_argument("--report-only", action="store_true", help="print the report of WORKDIR/results.json again")
     args = parser.parse_args()
     if args.runs < 1 or args.questions < 1 or args.sentences < 1:
         parser.error("--runs, --questions and --sentences must be at least 1")
     if not QA.exists():
         raise SystemExit(f"console script not found: {QA} (pip install -e . into this venv)")
+    workdir = args.workdir.expanduser().absolute()
+    if args.report_only:
+        report(json.loads((workdir / "results.json").read_text(encoding="utf-8")), args)
+        return
     load = load_average()
     code = git_state()
-    workdir = args.workdir.expanduser().absolute()
     workdir.mkdir(parents=True, exist_ok=True)
     env = bench_env(workdir)
     index_dir = workdir / "index"
@@ -1125,8 +1130,9 @@ def report(r: dict, args: argparse.Namespace) -> None:
     print(
         f"  document sizes {sizes[0]} to {sizes[-1]} sentences, median {statistics.median(sizes):g}; in {lib['folder']}"
     )
-    for refused in lib["dropped"]:
-        print(f"  taken out since it was generated (today's qa refuses it): {refused}")
+    if lib["dropped"]:
+        print(f"  {len(lib['dropped'])} documents taken out since it was generated, because today's qa refuses them, "
+              f"e.g. {lib['dropped'][0]}")  # fmt: skip
 
     print(f"\nfirst build, `nice -n 10 qa index build --source FOLDER` ({'kept from' if build['reused'] else 'run'} "
           f"{build['when']}, load then {build['load_at_start']})")  # fmt: skip
