@@ -116,7 +116,8 @@ class Retriever:
             dense = np.zeros(n, dtype=np.float32)
             for flat in self.index.vectors.values():
                 sims, ids = flat.search(q, _CANDIDATES)
-                full = np.full(n, float(sims[0].min()), dtype=np.float32)
+                found = ids[0] >= 0  # FAISS pads a short result with -1 ids and -3.4e38 scores
+                full = np.full(n, float(sims[0][found].min()) if found.any() else 0.0, dtype=np.float32)
                 full[ids[0][ids[0] >= 0]] = sims[0][ids[0] >= 0]
                 dense += full
             dense /= len(self.index.vectors)

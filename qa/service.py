@@ -11,8 +11,9 @@ import threading
 from pathlib import Path
 
 from qa.answer import Answer
+from qa.embed import model_id_for
 from qa.errors import BadIndexError, IndexMissingError
-from qa.index import build_index, live_build_id, read_manifest, staleness
+from qa.index import build_index, live_build_id, read_manifest
 from qa.paths import DEFAULT_MODEL, DEFAULT_SOURCE, default_index_dir
 from qa.retrieve import Retriever
 
@@ -73,7 +74,12 @@ class LiveRetriever:
             return "no index yet"
         except BadIndexError as exc:
             return f"the existing one is unusable: {exc}"
-        return staleness(manifest, model=self.model or DEFAULT_MODEL).reason
+        # Only the model decides: a library whose files changed is the user's to refresh (`qa index add`), never
+        # to be replaced by the bundled article.
+        model = self.model or DEFAULT_MODEL
+        if model_id_for(model) != manifest.model_id:
+            return f"it was built with model {manifest.model!r}, not {model!r}"
+        return ""
 
     def ask(self, question: str, k: int = 3, *, document: str | None = None, history: object = None) -> Answer:
         return self.retriever().ask(question, k, document=document, history=history)
