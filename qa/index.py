@@ -288,7 +288,7 @@ def expand_sources(specs: Sequence[SourceSpec]) -> list[SourceSpec]:
     from qa.sources.url import is_url
 
     out: list[SourceSpec] = []
-    seen: dict[str, str] = {}
+    seen: set[str] = set()
     for spec in specs:
         if isinstance(spec, Document):
             out.append(spec)
@@ -311,7 +311,7 @@ def expand_sources(specs: Sequence[SourceSpec]) -> list[SourceSpec]:
             key = str(item)
             if key in seen:
                 raise SourceError(f"duplicate source: {key} is given twice")
-            seen[key] = key
+            seen.add(key)
             out.append(item)
     return out
 
@@ -670,7 +670,7 @@ def remove_documents(document_ids: Sequence[str], index_dir: str | Path) -> Chan
                 f"refusing to remove every document of {index_dir}: an index needs at least one; "
                 f"build a new one with: qa index build --source FILE --index-dir {_quote(str(index_dir))}"
             )
-        manifest = _commit(index_dir, parts, load_embedder_for(index.manifest), started)
+        manifest = _commit(index_dir, parts, _StoredModel(index.manifest), started)
         _collect_garbage(index_dir)
     return Change(manifest, [], [], [], list(dict.fromkeys(document_ids)))
 
@@ -684,10 +684,6 @@ class _StoredModel(Embedder):
 
     def _embed(self, texts: list[str], *, query: bool) -> np.ndarray:  # pragma: no cover - never called
         raise AssertionError("removing documents embeds nothing")
-
-
-def load_embedder_for(manifest: Manifest) -> Embedder:
-    return _StoredModel(manifest)
 
 
 def _fsync_dir(path: Path) -> None:
