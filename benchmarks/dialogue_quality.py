@@ -20,7 +20,7 @@ from pathlib import Path
 from qa.evaluate import dialogue_report_text, document_id, evaluate_dialogues, load_dialogues
 from qa.index import build_index
 from qa.paths import DEFAULT_SOURCE
-from qa.retrieve import Retriever
+from qa.service import Retriever
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data"

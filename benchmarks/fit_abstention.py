@@ -24,12 +24,12 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from qa.abstain import CALIBRATION, FEATURES, features  # noqa: E402
 from qa.evaluate import calibration, document_id, gold_ids, load_questions  # noqa: E402
 from qa.index import build_index  # noqa: E402
 from qa.language import detect_language  # noqa: E402
 from qa.paths import DEFAULT_SOURCE  # noqa: E402
-from qa.retrieve import Retriever, clean_question  # noqa: E402
+from qa.retrieval import Retriever, clean_question  # noqa: E402
+from qa.retrieval.abstain import CALIBRATION, FEATURES, features  # noqa: E402
 
 DOCS = REPO / "tests" / "data" / "docs"
 

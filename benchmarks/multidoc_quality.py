@@ -21,7 +21,7 @@ sys.path.insert(0, str(REPO))
 from qa.evaluate import evaluate, load_questions, report_text  # noqa: E402
 from qa.index import build_index  # noqa: E402
 from qa.paths import DEFAULT_SOURCE  # noqa: E402
-from qa.retrieve import Retriever  # noqa: E402
+from qa.retrieval import Retriever  # noqa: E402
 
 DOCS = REPO / "tests" / "data" / "docs"
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from qa.evaluate import gold_ids, load_questions
-from qa.retrieve import LEXICAL_WEIGHT, clean_question
+from qa.retrieval import clean_question
+from qa.retrieval.fusion import WEIGHTS
 from qa.service import LiveRetriever, default_service
 
 REPO = Path(__file__).resolve().parent.parent
@@ -54,7 +55,7 @@ def main() -> None:
                 "+ paragraph-neighbours view": (m["sentence"] @ plain + m["context"] @ plain) / 2,
                 "+ sentence in the query role": sum(m[v] @ plain for v in views) / 3,
                 "+ cross-script names": sum(m[v] @ named for v in views) / 3,
-                "+ BM25 tie-break (shipped)": sum(m[v] @ named for v in views) / 3 + LEXICAL_WEIGHT * lexical,
+                "+ BM25 tie-break (shipped)": sum(m[v] @ named for v in views) / 3 + WEIGHTS["lexical"] * lexical,
                 "BM25 alone": lexical,
             }
             for name, scores in candidates.items():

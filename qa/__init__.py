@@ -16,15 +16,14 @@ if TYPE_CHECKING:
     from qa.answer import Answer, Citation
     from qa.errors import QAError
     from qa.index import build_index
-    from qa.retrieve import Retriever
-    from qa.service import LiveRetriever, ask
+    from qa.service import LiveRetriever, Retriever, ask
 
 _LAZY = {
     "Answer": "qa.answer",
     "Citation": "qa.answer",
     "QAError": "qa.errors",
     "build_index": "qa.index",
-    "Retriever": "qa.retrieve",
+    "Retriever": "qa.service",
     "LiveRetriever": "qa.service",
     "ask": "qa.service",
 }

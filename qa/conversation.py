@@ -21,15 +21,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from qa.answer import Answer, Reading
 from qa.language import detect_language
-
-if TYPE_CHECKING:
-    from qa.retrieve import Retriever
+from qa.retrieval import Retriever, clean_question
+from qa.retrieval.question import check_k
 
 MAX_HISTORY = 100  # turns; a client sending more is sending something else than a conversation
 KINDS = ("alone", "follow-up", "more")
@@ -139,8 +137,6 @@ def parse_history(history: object) -> list[Turn]:
 
 
 def _turn(n: int, item: object) -> Turn:
-    from qa.retrieve import clean_question
-
     where = f"history[{n}]"
     if isinstance(item, Answer):
         item = item.to_dict()
@@ -192,10 +188,10 @@ def _reading(where: str, data: object) -> Reading | None:
     return Reading(data["kind"], earlier, turn)
 
 
-def ask(retriever: Retriever, question: str, k: int, document: str | None, history: object) -> Answer:
-    """Answer `question` read against `history` (see the module docstring); Retriever.ask has checked k."""
-    from qa.retrieve import clean_question
-
+def ask(retriever: Retriever, question: str, k: int = 3, document: str | None = None, history: object = ()) -> Answer:
+    """Answer `question` read against `history` (see the module docstring): up to k cited sentences, best first,
+    from every document or the one with id `document`."""
+    check_k(k)
     turns = parse_history(history)
     if not turns:
         return retriever.ask(question, k, document=document)
@@ -267,8 +263,6 @@ class _Reader:
         return result
 
     def _turn(self, i: int, depth: int, need_scores: bool = False) -> _Read:
-        from qa.retrieve import clean_question
-
         return self.read(i, clean_question(self.turns[i].question), depth, need_scores)
 
     def _anchor(self, i: int) -> int | None:

@@ -19,9 +19,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from qa import conversation
 from qa.answer import Answer
 from qa.errors import QAError
-from qa.retrieve import Retriever
+from qa.retrieval import Retriever
 
 T = TypeVar("T")
 
@@ -334,7 +335,7 @@ def evaluate_dialogues(retriever: Retriever, dialogues: list[Dialogue], k: int =
         rows = retriever.rows(doc_id)
         history: list = []
         for n, turn in enumerate(dialogue.turns):
-            answer = retriever.ask(turn.question, max(k, RANK_DEPTH), document=doc_id, history=history)
+            answer = conversation.ask(retriever, turn.question, max(k, RANK_DEPTH), doc_id, history)
             history.append(replace(answer, citations=answer.citations[:k]))
             if not turn.answerable:
                 continue

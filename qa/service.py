@@ -1,7 +1,9 @@
-"""A Retriever that follows its index directory: it switches to a new build once that build is complete.
+"""What the faces ask: a Retriever that also reads conversations, and one that follows its index directory.
 
-The web app and `qa.ask` hold one of these. A rebuild in another process never disturbs a question in flight:
-the old Retriever keeps answering until the new build is live and loaded.
+`Retriever` is retrieval's Retriever plus `history` (qa.conversation reads a follow-up against it). `LiveRetriever`
+switches to a new build once that build is complete: the web app and `qa.ask` hold one. A rebuild in another
+process never disturbs a question in flight: the old Retriever keeps answering until the new build is live and
+loaded.
 """
 
 from __future__ import annotations
@@ -10,14 +12,28 @@ import logging
 import threading
 from pathlib import Path
 
+from qa import conversation, retrieval
 from qa.answer import Answer
 from qa.embed import model_id_for
 from qa.errors import BadIndexError, IndexMissingError
 from qa.index import build_index, live_build_id, read_manifest
 from qa.paths import DEFAULT_MODEL, DEFAULT_SOURCE, default_index_dir
-from qa.retrieve import Retriever
 
 log = logging.getLogger("qa")
+
+
+class Retriever(retrieval.Retriever):
+    """Answers questions from one index directory, on their own or within a conversation. Safe to share between
+    threads."""
+
+    def ask(self, question: str, k: int = 3, *, document: str | None = None, history: object = None) -> Answer:
+        """Up to k cited sentences, best first, from every document or from the one with id `document`.
+
+        `history`: the conversation so far, oldest first (questions, Answers or their dicts); a follow-up is then
+        read against it (qa.conversation). Without it nothing changes."""
+        if history is None:
+            return super().ask(question, k, document=document)
+        return conversation.ask(self, question, k, document, history)
 
 
 class LiveRetriever:

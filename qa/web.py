@@ -39,14 +39,14 @@ from qa.language import SUPPORTED, detect_language, reply_language
 from qa.messages import t
 from qa.paths import DEFAULT_SOURCE
 from qa.reply import QuoteLine, build_reply
-from qa.retrieve import MAX_K
+from qa.retrieval import MAX_K
 from qa.sources import Block
 
 if TYPE_CHECKING:
     import gradio as gr
 
     from qa.index import DocumentEntry
-    from qa.retrieve import Retriever
+    from qa.retrieval import Retriever
     from qa.service import LiveRetriever
     from qa.sources import Document
 

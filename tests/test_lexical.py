@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.lexical import LexicalIndex, spelling_key
+from qa.retrieval.lexical import LexicalIndex, spelling_key
 
 SENTENCES = [
     "Kyiv Mayor Vitali Klitschko told the camera to go home.",

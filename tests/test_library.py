@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from qa.cli import cli
 from qa.errors import QAError, SourceError
 from qa.index import CACHE, CURRENT, VIEWS, add_documents, build_index, load_index, read_manifest, remove_documents
-from qa.retrieve import Retriever
+from qa.retrieval import Retriever
 from qa.sources import from_text
 
 TESTS = Path(__file__).resolve().parent

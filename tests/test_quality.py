@@ -11,7 +11,7 @@ import pytest
 
 from qa.evaluate import evaluate, load_questions
 from qa.index import build_index
-from qa.retrieve import Retriever
+from qa.retrieval import Retriever
 from tests.conftest import DATA
 
 # (hit@1, hit@3, MRR, answered-rate on answerable, abstain-rate on unanswerable), a little under the measured value

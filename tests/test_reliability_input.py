@@ -1,7 +1,7 @@
 """Bad input: whatever a person types, `qa.ask` returns a valid Answer or raises the documented ValueError, and the
 CLI prints an answer or exits 2 with a one-line message. Never a traceback.
 
-The documented contract (qa.retrieve.clean_question): a question longer than 2000 characters, one that is empty
+The documented contract (qa.retrieval.clean_question): a question longer than 2000 characters, one that is empty
 once control characters and whitespace are dropped, or one without a single letter or digit raises
 qa.errors.QuestionError (a ValueError); every other string is answered. The tests check the outcome is exactly
 the documented one, for every generated string.

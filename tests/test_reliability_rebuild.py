@@ -32,7 +32,7 @@ from qa.cli import cli
 from qa.errors import BadIndexError, IndexCorruptError
 from qa.index import CACHE, CURRENT, KEEP_BUILDS, TEXTS, build_index, load_index
 from qa.paths import DEFAULT_SOURCE
-from qa.retrieve import Retriever
+from qa.retrieval import Retriever
 from qa.service import LiveRetriever
 from qa.sources import load_source as load_document
 from tests.conftest import report_cases

