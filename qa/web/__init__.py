@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("qa")
 
-STATIC = Path(__file__).resolve().with_name("web_static")
+STATIC = Path(__file__).resolve().with_name("static")
 DEFAULT_K = 3
 UI_MAX_K = 10  # the slider's range; the API accepts up to MAX_K
 SHOWN_QUESTION_CHARS = 500  # a pasted essay is cut to this in the chat bubble; the reply says why it was refused
