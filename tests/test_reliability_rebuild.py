@@ -193,6 +193,7 @@ sys.path.insert(0, sys.argv[4])
 from conftest import FakeEmbedder
 from qa.embed import register_embedder
 import qa.index as qi
+import qa.index.storage as storage
 
 step, source, index_dir = sys.argv[1:4]
 register_embedder(FakeEmbedder())
@@ -200,7 +201,7 @@ register_embedder(FakeEmbedder())
 def die():
     os.kill(os.getpid(), signal.SIGKILL)
 
-real_write, real_rename, real_replace = qi._write_synced, os.rename, os.replace
+real_write, real_rename, real_replace = storage._write_synced, os.rename, os.replace
 
 def write(path, data):
     if step == "half " + path.name:
@@ -221,7 +222,7 @@ def replace(a, b):
     if step == "after replace" and os.path.basename(b) == "CURRENT":  # not the cache's or the stored texts'
         die()
 
-qi._write_synced, qi.os.rename, qi.os.replace = write, rename, replace
+storage._write_synced, storage.os.rename, storage.os.replace = write, rename, replace
 qi.build_index(source, index_dir, model="fake-hash")
 print("not killed")
 """
@@ -479,7 +480,7 @@ def test_manifest_naming_a_view_without_its_file_is_reported_corrupt(story_index
         key, value = change.split(": ", 1)
         data[json.loads(key)] = json.loads(value)
         del data["manifest_sha256"]
-        data["manifest_sha256"] = qa.index._digest(data)  # re-signed: only the structure is wrong
+        data["manifest_sha256"] = qa.index.manifest._digest(data)  # re-signed: only the structure is wrong
         manifest_path.write_text(json.dumps(data))
         with pytest.raises(
             IndexCorruptError, match=re.escape(f"rebuild with: qa index build --index-dir {story_index}")
@@ -528,7 +529,7 @@ def test_index_of_an_older_format_names_the_rebuild_command(story_index, version
         "built_at": data["built_at"], "build_seconds": 0.1,
     }  # fmt: skip
     if version == 3:
-        old["manifest_sha256"] = qa.index._digest(old)
+        old["manifest_sha256"] = qa.index.manifest._digest(old)
     manifest_path.write_text(json.dumps(old), encoding="utf-8")
     result = CliRunner().invoke(cli, ["ask", "--index-dir", str(story_index), "Which boats sank?"])
     assert result.exit_code == 1
@@ -557,8 +558,8 @@ def test_rebuilds_within_one_second_keep_the_build_that_was_live_before(tmp_path
             return datetime(2026, 11, 27, 14, 0, 0, tzinfo=tz)
 
     suffixes = iter(["ffffff", "888888", "000000"])
-    monkeypatch.setattr(qa.index, "datetime", OneSecond)
-    monkeypatch.setattr(qa.index.secrets, "token_hex", lambda n: next(suffixes))
+    monkeypatch.setattr(qa.index.storage, "datetime", OneSecond)
+    monkeypatch.setattr(qa.index.storage.secrets, "token_hex", lambda n: next(suffixes))
     source = tmp_path / "story.txt"
     source.write_text(STORY, encoding="utf-8")
     lives = []

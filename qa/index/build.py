@@ -1,0 +1,320 @@
+"""Building and changing a library, top-down: sources are read into documents (qa.sources), their sentences'
+vectors come from the cache or the model (vectors.py), and the result is stored as a new build (storage.py)."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from qa.embed import DEFAULT_MODEL, Embedder, load_embedder
+from qa.errors import IndexMismatchError, QAError, SourceError
+from qa.index.manifest import CACHE, DocumentEntry, Manifest, Row, _quote, _rebuild
+from qa.index.storage import (
+    Contents,
+    LoadedIndex,
+    build_lock,
+    collect_garbage,
+    commit,
+    load_index,
+    read_manifest,
+    store_text,
+)
+from qa.index.vectors import VIEWS, BuildProgress, embed_documents
+from qa.sources import Block, Document, load_source
+from qa.sources.cache import deferred_writes
+from qa.sources.files import sha256
+
+SourceSpec = str | Path | Document
+
+# --- Reading sources --------------------------------------------------------------------------------------------
+
+
+def expand_sources(specs: Sequence[SourceSpec]) -> list[SourceSpec]:
+    """Folders become the .txt/.md/.html files in them (sorted); a source named twice is an error."""
+    from qa.sources import SOURCE_SUFFIXES
+    from qa.sources.url import is_url
+
+    out: list[SourceSpec] = []
+    seen: set[str] = set()
+    for spec in specs:
+        if isinstance(spec, Document):
+            out.append(spec)
+            continue
+        if isinstance(spec, str) and is_url(spec):
+            items: list[SourceSpec] = [spec]
+        else:
+            path = Path(spec).expanduser().absolute()
+            if path.is_dir():
+                # Hidden files are an editor's or a system's (.#draft.md, macOS's ._page.html), not sources.
+                items = sorted(
+                    p for p in path.iterdir()
+                    if p.suffix.lower() in SOURCE_SUFFIXES and not p.name.startswith(".") and p.is_file()
+                )  # fmt: skip
+                if not items:
+                    raise SourceError(f"folder has no .txt, .md or .html files to index: {path}")
+            else:
+                items = [path]
+        for item in items:
+            key = str(item)
+            if key in seen:
+                raise SourceError(f"duplicate source: {key} is given twice")
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def read_documents(specs: Sequence[SourceSpec], index_dir: Path | None = None, *, allow_private: bool = True,
+                   live: Manifest | None = None) -> list[Document]:  # fmt: skip
+    """Every source as a Document, or SourceError for the first that cannot be read or repeats another (or a
+    document of the `live` library under another source). Nothing changes on disk unless all are good, and then
+    only the parse cache."""
+    cache = index_dir / CACHE if index_dir else None
+    with deferred_writes():
+        docs = [s if isinstance(s, Document) else load_source(s, allow_private=allow_private, cache=cache)
+                for s in expand_sources(specs)]  # fmt: skip
+        _refuse_duplicate_texts(docs, live)
+    return docs
+
+
+def _text_key(doc: Document) -> str:
+    return sha256(doc.text.encode("utf-8", "surrogatepass"))
+
+
+def _refuse_duplicate_texts(docs: Sequence[Document], live: Manifest | None = None) -> None:
+    seen: dict[str, str] = {}
+    indexed = {entry.text_sha256: entry for entry in live.documents} if live else {}
+    for doc in docs:
+        key = _text_key(doc)
+        if key in seen:
+            raise SourceError(f"duplicate source: {doc.source} has the same text as {seen[key]}")
+        seen[key] = doc.source
+        same = indexed.get(key)
+        if same is not None and same.source != doc.source and doc.kind != "pasted":
+            raise SourceError(_same_text(doc, same))
+
+
+def _same_text(doc: Document, entry: DocumentEntry) -> str:
+    return f"duplicate source: {doc.source} has the same text as document {entry.id!r} ({entry.source})"
+
+
+# --- Writing a build ----------------------------------------------------------------------------------------------
+
+
+def _slug(text: str) -> str:
+    words = re.findall(r"[^\W_]+", text.casefold())
+    return "-".join(words)[:48].strip("-") or "document"
+
+
+def _document_id(doc: Document, taken: set[str]) -> str:
+    from urllib.parse import urlsplit
+
+    if doc.kind == "pasted":
+        base = "pasted-" + _slug(doc.title)[:30]
+    elif doc.source.startswith(("http://", "https://")):
+        parts = urlsplit(doc.source)
+        tail = parts.path.rstrip("/").rsplit("/", 1)[-1]
+        base = _slug(f"{parts.hostname or ''} {Path(tail).stem}")
+    else:
+        base = _slug(Path(doc.source).stem)
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+@dataclass(eq=False)  # compared by identity: parts hold numpy arrays
+class _Part:
+    """A document on its way into a build: from a source just read, or kept from the live build."""
+
+    doc: Document | None
+    entry: DocumentEntry | None  # when kept from the live build
+    arrays: dict[str, np.ndarray]
+    rows: list[Row]
+    paragraphs: list[Block]
+    keep_id: str = ""  # a document read again keeps the id it had
+
+
+def _contents(index_dir: Path, parts: list[_Part]) -> Contents:
+    """The documents of `parts` in order, with their rows renumbered and each new document's text stored."""
+    entries, rows, paragraphs = [], [], []
+    taken = {p.entry.id if p.entry else p.keep_id for p in parts} - {""}
+    for part in parts:
+        if part.entry is not None:
+            entry = DocumentEntry(**{**asdict(part.entry), "first": len(rows)})
+        else:
+            doc = part.doc
+            name, digest = store_text(index_dir, doc.text)
+            entry = DocumentEntry(
+                id=part.keep_id or _document_id(doc, taken), title=doc.title, kind=doc.kind, source=doc.source,
+                sha256=doc.sha256, text=name, text_sha256=digest, language=doc.language, first=len(rows),
+                sentences=len(doc.sentences), paragraphs=doc.paragraph_count, meta=dict(doc.meta),
+            )  # fmt: skip
+        taken.add(entry.id)
+        number = len(entries)
+        entries.append(entry)
+        rows.extend(Row(number, r.id, r.paragraph, r.start, r.end, r.text) for r in part.rows)
+        paragraphs.append(part.paragraphs)
+    vectors = {view: np.concatenate([p.arrays[view] for p in parts]) for view in VIEWS}
+    return Contents(entries, rows, paragraphs, vectors)
+
+
+def _new_part(doc: Document, arrays: dict[str, np.ndarray]) -> _Part:
+    rows = [Row(0, s.id, s.paragraph, s.start, s.end, s.text) for s in doc.sentences]
+    return _Part(doc, None, arrays, rows, list(doc.paragraphs))
+
+
+def _kept_parts(index: LoadedIndex) -> list[_Part]:
+    parts = []
+    for number, entry in enumerate(index.manifest.documents):
+        rows = index.sentences[entry.first : entry.first + entry.sentences]
+        arrays = {view: index.vectors[view].reconstruct_n(entry.first, entry.sentences) for view in VIEWS}
+        parts.append(_Part(None, entry, arrays, rows, index.paragraphs[number]))
+    return parts
+
+
+def _prepare_dir(index_dir: str | Path) -> Path:
+    index_dir = Path(index_dir).expanduser().absolute()
+    if index_dir.exists() and not index_dir.is_dir():
+        raise QAError(f"index directory is a file, not a directory: {index_dir}")
+    return index_dir
+
+
+def build_index(
+    sources: SourceSpec | Sequence[SourceSpec],
+    index_dir: str | Path,
+    model: str = DEFAULT_MODEL,
+    progress: BuildProgress | None = None,
+    embedder: Embedder | None = None,
+    *,
+    allow_private: bool = True,
+) -> Manifest:
+    """Make exactly `sources` (files, folders, URLs or Documents) the live library of `index_dir`.
+
+    `progress(total)` may return a callback that is told how many passages each batch embedded. Errors in the
+    sources are raised before anything but the cache changes on disk; unchanged documents come from the cache.
+    """
+    started = time.perf_counter()
+    index_dir = _prepare_dir(index_dir)
+    specs = [sources] if isinstance(sources, str | Path | Document) else list(sources)
+    if not specs:
+        raise SourceError("no source to index")
+    cache_ready = index_dir if index_dir.is_dir() else None
+    docs = read_documents(specs, cache_ready, allow_private=allow_private)
+    embedder = embedder or load_embedder(model)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    arrays = embed_documents(docs, embedder, index_dir / CACHE, progress)
+    with build_lock(index_dir):
+        parts = [_new_part(d, a) for d, a in zip(docs, arrays, strict=True)]
+        manifest = commit(index_dir, _contents(index_dir, parts), embedder, started)
+        collect_garbage(index_dir)
+    return manifest
+
+
+@dataclass(frozen=True)
+class Change:
+    manifest: Manifest
+    added: list[str]  # document ids
+    updated: list[str]
+    unchanged: list[str]
+    removed: list[str]
+
+
+def add_documents(
+    sources: Sequence[SourceSpec],
+    index_dir: str | Path,
+    progress: BuildProgress | None = None,
+    embedder: Embedder | None = None,
+    *,
+    allow_private: bool = True,
+) -> Change:
+    """Add sources to the live library, embedding only what is new. A source already there is read again and
+    replaced, keeping its id, if its text changed; one whose text did not change is left alone (and nothing is
+    embedded for it, cache or not). Atomic like a build."""
+    started = time.perf_counter()
+    index_dir = _prepare_dir(index_dir)
+    _, live = read_manifest(index_dir)
+    docs = read_documents(list(sources), index_dir, allow_private=allow_private, live=live)
+    embedder = embedder or load_embedder(live.model)
+    indexed = {entry.text_sha256 for entry in live.documents}
+    fresh = [doc for doc in docs if _text_key(doc) not in indexed]
+    vectors = dict(zip(map(id, fresh), embed_documents(fresh, embedder, index_dir / CACHE, progress), strict=True))
+    with build_lock(index_dir):
+        index = load_index(index_dir)  # the library as it is now, after any builder that ran before us
+        if index.manifest.model_id != embedder.model_id:
+            raise IndexMismatchError(
+                f"index in {index_dir} was built with {index.manifest.model_id}, not {embedder.model_id}; "
+                f"rebuild with: {_rebuild(index_dir, index.manifest)}"
+            )
+        parts = _kept_parts(index)
+        by_source = {p.entry.source: i for i, p in enumerate(parts) if p.entry.kind != "pasted"}
+        by_text = {p.entry.text_sha256: p.entry for p in parts}
+        new, unchanged, refreshed = [], [], False
+        for doc in docs:
+            same = by_text.get(_text_key(doc))
+            if same is not None:  # this text is in the library already
+                if same.source != doc.source and doc.kind != "pasted":
+                    raise SourceError(_same_text(doc, same))
+                unchanged.append(same.id)
+                if same.sha256 != doc.sha256 and doc.kind != "pasted":
+                    # The file's bytes changed but not its text (line ends, a page's furniture): record the new
+                    # bytes, or `qa index info` would call it stale for ever.
+                    part = parts[by_source[doc.source]]
+                    part.entry = replace(same, sha256=doc.sha256, title=doc.title, meta=dict(doc.meta))
+                    refreshed = True
+                continue
+            if id(doc) not in vectors:  # unchanged when we looked, changed by another writer since: rare
+                vectors[id(doc)] = embed_documents([doc], embedder, index_dir / CACHE)[0]
+            part = _new_part(doc, vectors[id(doc)])
+            at = by_source.get(doc.source) if doc.kind != "pasted" else None
+            if at is None:
+                parts.append(part)
+            else:
+                part.keep_id = parts[at].entry.id
+                parts[at] = part
+            new.append(part)
+        if not new and not refreshed:
+            return Change(index.manifest, [], [], unchanged, [])
+        manifest = commit(index_dir, _contents(index_dir, parts), embedder, started)
+        collect_garbage(index_dir)
+    ids = [manifest.documents[parts.index(p)].id for p in new]
+    updated = [i for i, p in zip(ids, new, strict=True) if p.keep_id]
+    return Change(manifest, [i for i in ids if i not in updated], updated, unchanged, [])
+
+
+def remove_documents(document_ids: Sequence[str], index_dir: str | Path) -> Change:
+    """Remove documents from the live library by id; atomic. Removing the last document is refused."""
+    started = time.perf_counter()
+    index_dir = _prepare_dir(index_dir)
+    read_manifest(index_dir)
+    with build_lock(index_dir):
+        index = load_index(index_dir)
+        known = {d.id for d in index.manifest.documents}
+        missing = [i for i in dict.fromkeys(document_ids) if i not in known]
+        if missing:
+            raise QAError(f"no document {missing[0]!r} in {index_dir}; its documents are: {', '.join(sorted(known))}")
+        gone = set(document_ids)
+        parts = [p for p in _kept_parts(index) if p.entry.id not in gone]
+        if not parts:
+            raise QAError(
+                f"refusing to remove every document of {index_dir}: an index needs at least one; "
+                f"build a new one with: qa index build --source FILE --index-dir {_quote(str(index_dir))}"
+            )
+        manifest = commit(index_dir, _contents(index_dir, parts), _StoredModel(index.manifest), started)
+        collect_garbage(index_dir)
+    return Change(manifest, [], [], [], list(dict.fromkeys(document_ids)))
+
+
+class _StoredModel(Embedder):
+    """Stands for the model of an existing index when nothing is embedded (removing documents)."""
+
+    def __init__(self, manifest: Manifest) -> None:
+        super().__init__()
+        self.name, self.model_id, self.dim = manifest.model, manifest.model_id, manifest.dim
+
+    def _embed(self, texts: list[str], *, query: bool) -> np.ndarray:  # pragma: no cover - never called
+        raise AssertionError("removing documents embeds nothing")
