@@ -15,47 +15,16 @@ Prints medians (and the spread) over the runs. Nothing is fetched from the inter
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-from load_test import stop_app  # a sibling script: benchmarks/ is sys.path[0]
+from serving import free_port, start_app, stop_app, wait_until_serving  # a sibling: benchmarks/ is sys.path[0]
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_app(index_dir: Path, port: int, log: Path) -> subprocess.Popen:
-    env = {**os.environ, "QA_INDEX_DIR": str(index_dir), "QA_PORT": str(port)}
-    env.pop("QA_HOST", None)
-    with log.open("wb") as out:
-        return subprocess.Popen([sys.executable, str(REPO / "app.py")], cwd=REPO, env=env, stdout=out, stderr=out)
-
-
-def wait_for_page(url: str, proc: subprocess.Popen, log: Path, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            sys.exit(f"app.py exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit(f"app.py did not serve {url} within {timeout} s")
 
 
 def one_start(index_dir: Path, question: str) -> tuple[float, float]:
@@ -66,9 +35,9 @@ def one_start(index_dir: Path, question: str) -> tuple[float, float]:
     url = f"http://127.0.0.1:{port}/"
     log = Path(tempfile.mkstemp(prefix="qa-app-", suffix=".log")[1])
     started = time.perf_counter()
-    proc = start_app(index_dir, port, log)
+    proc = start_app(REPO / "app.py", index_dir, port, log)
     try:
-        wait_for_page(url, proc, log)
+        wait_until_serving(url, proc, log)
         page = time.perf_counter() - started
         Client(url, verbose=False).predict(question, 3, api_name="/ask")
         return page, time.perf_counter() - started
@@ -86,9 +55,9 @@ def answer_times(index_dir: Path, questions: list[str], n: int) -> dict[str, lis
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     log = Path(tempfile.mkstemp(prefix="qa-app-", suffix=".log")[1])
-    proc = start_app(index_dir, port, log)
+    proc = start_app(REPO / "app.py", index_dir, port, log)
     try:
-        wait_for_page(url, proc, log)
+        wait_until_serving(url, proc, log)
         clients = {"gradio_client /ask": Client(url, verbose=False), "POST /api/ask": ApiClient(url)}
         for client in clients.values():
             client.predict(questions[0], 3, api_name="/ask")  # warm-up: a first call sets up the session

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+from timing import ask_and_embed_ms, load_average, print_targets  # a sibling: benchmarks/ is sys.path[0]
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET_P50_MS = 30.0
@@ -51,37 +50,14 @@ def main() -> None:
         from qa.service import LiveRetriever
 
         retriever = LiveRetriever(index_dir).retriever()
-        embedder = retriever.embedder
-        for q in questions:  # warm-up
-            retriever.ask(q, k=3)
-            embedder.embed_queries([q])
-
-        ask_ms: list[float] = []
-        embed_ms: list[float] = []
-
-        def time_ask(q: str) -> None:
-            started = time.perf_counter()
-            retriever.ask(q, k=3)
-            ask_ms.append((time.perf_counter() - started) * 1000)
-
-        def time_embed(q: str) -> None:
-            started = time.perf_counter()
-            embedder.embed_queries([q])
-            embed_ms.append((time.perf_counter() - started) * 1000)
-
-        for _ in range(args.runs):
-            for i, q in enumerate(questions):
-                first, second = (time_ask, time_embed) if i % 2 == 0 else (time_embed, time_ask)
-                first(q)
-                second(q)
+        ask_ms, embed_ms = ask_and_embed_ms(retriever, questions, args.runs)
 
     ask_p50, ask_p95 = np.percentile(ask_ms, [50, 95])
     embed_p50, embed_p95 = np.percentile(embed_ms, [50, 95])
     ratio = ask_p50 / embed_p50
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(
         f"warm ask latency, {len(questions)} questions x {args.runs} passes ({len(ask_ms)} calls each), "
-        f"model {embedder.model_id}, load {load}"
+        f"model {retriever.embedder.model_id}, load {load_average()}"
     )
     rows = [
         ("ask p50", f"{ask_p50:.1f} ms", f"<= {TARGET_P50_MS:g} ms", ask_p50 <= TARGET_P50_MS),
@@ -90,9 +66,7 @@ def main() -> None:
         ("embed p95", f"{embed_p95:.1f} ms", "", None),
         ("ratio ask/embed p50", f"{ratio:.2f}", f"<= {TARGET_RATIO:g}", ratio <= TARGET_RATIO),
     ]
-    for label, value, target, ok in rows:
-        verdict = "" if ok is None else ("ok" if ok else "MISSED")
-        print(f"  {label:<20}{value:>10}   {('target ' + target) if target else '':<18}{verdict}")
+    print_targets(rows, value_width=10, target_width=18)
 
 
 if __name__ == "__main__":

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import load_average, run_timed, subprocess_env  # a sibling: benchmarks/ is sys.path[0]
 
 VENV_BIN = Path(sys.executable).parent
 QA = VENV_BIN / "qa"
@@ -43,15 +42,6 @@ for as_query, texts in views:
     for i in range(0, len(texts), batch):
         model.encode(texts[i : i + batch], is_query=as_query)
 """
-
-
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
-    started = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
-    return wall, proc.stdout
 
 
 def main() -> None:
@@ -73,8 +63,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="qa-build-") as tmp:
         tmp_path = Path(tmp)
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")
+        env = subprocess_env(tmp_path / "pycache")
         texts_file = tmp_path / "views.json"
         texts_file.write_text(json.dumps(list(views.values()), ensure_ascii=False), encoding="utf-8")
         reference_file = tmp_path / "reference.py"
@@ -86,10 +75,10 @@ def main() -> None:
         def build() -> tuple[float, str]:
             nonlocal runs
             runs += 1
-            return timed([str(QA), "index", "build", "--index-dir", str(tmp_path / f"index-{runs}")], env)
+            return run_timed([str(QA), "index", "build", "--index-dir", str(tmp_path / f"index-{runs}")], env)
 
         build()  # warm-up
-        timed(reference, env)
+        run_timed(reference, env)
         qa_walls: list[float] = []
         ref_walls: list[float] = []
         summary = ""
@@ -99,7 +88,7 @@ def main() -> None:
                     wall, summary = build()
                     qa_walls.append(wall)
                 else:
-                    ref_walls.append(timed(reference, env)[0])
+                    ref_walls.append(run_timed(reference, env)[0])
 
     match = SUMMARY.search(summary)
     if not match:
@@ -107,8 +96,7 @@ def main() -> None:
     sentences, paragraphs, model_id = match[1], match[2], match[3]
     qa_wall, ref_wall = statistics.median(qa_walls), statistics.median(ref_walls)
     verdict = "ok" if qa_wall <= TARGET_S else "MISSED"
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"qa index build of the bundled article, median of {args.runs} runs each, load {load}")
+    print(f"qa index build of the bundled article, median of {args.runs} runs each, load {load_average()}")
     print(f"  {sentences} sentences in {paragraphs} paragraphs; {n_texts} texts embedded in {len(views)} views")
     print(f"  model {model_id}")
     print(f"  qa build wall median        {qa_wall:7.2f} s   target <= {TARGET_S:g} s   {verdict}")

