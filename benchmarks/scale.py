@@ -26,17 +26,17 @@ What and how:
 - ask latency: Retriever.load(WORKDIR/index); --questions questions spread evenly over
   tests/data/multidoc_dev.jsonl, asked of the whole library: `retriever.ask(q, k=3)` against the bare query
   embedding `retriever.embedder.embed_queries([q])`, interleaved as in ask_latency.py, --runs passes after a warm-up.
-- search strategies: each runs through the real Retriever, a shallow copy of it whose `mean_vectors` (one exact
-  matrix product; qa's path up to 100,000 sentences) or FAISS views (searched top-500 each, as Retriever.scores does
-  above that) are replaced: qa's two paths; numpy exact with its BLAS limited to one thread (threadpoolctl); every
-  row scored exactly per view (qa's path up to 5,000 sentences before it scored the mean of the views); IndexHNSWFlat
-  (M 32, efSearch 500) and IndexIVFFlat (sqrt(n) lists, 32 probed) top-500 per view, and FAISS flat, HNSW and IVF
-  over one "mean of the views" matrix, constructed here. For each: the time of the search alone and of ask(),
-  recall@10 of the final ranking against exact scoring of every row, recall@10 of the approximate index alone,
-  answered/abstained flips against exact scoring, and hit@1/hit@3 of the answerable questions (against the same
-  questions asked of their own document only). The queries: the questions, and as many "probes" (the first 12 words
-  of sentences spread over the rest of the library). With --synthetic N the searches alone are timed again on N rows
-  (the library's vectors repeated with a little noise; timing only, no recall).
+- search strategies: each runs through the real Retriever, a shallow copy of it whose dense channel's `mean_vectors`
+  (one exact matrix product; qa's path up to 100,000 sentences) or FAISS views (searched top-500 each, as the dense
+  channel does above that) are replaced: qa's two paths; numpy exact with its BLAS limited to one thread
+  (threadpoolctl); every row scored exactly per view (qa's path up to 5,000 sentences before it scored the mean of the
+  views); IndexHNSWFlat (M 32, efSearch 500) and IndexIVFFlat (sqrt(n) lists, 32 probed) top-500 per view, and FAISS
+  flat, HNSW and IVF over one "mean of the views" matrix, constructed here. For each: the time of the search alone and
+  of ask(), recall@10 of the final ranking against exact scoring of every row, recall@10 of the approximate index
+  alone, answered/abstained flips against exact scoring, and hit@1/hit@3 of the answerable questions (against the same
+  questions asked of their own document only). The queries: the questions, and as many "probes" (the first 12 words of
+  sentences spread over the rest of the library). With --synthetic N the searches alone are timed again on N rows (the
+  library's vectors repeated with a little noise; timing only, no recall).
 - near spellings: LexicalIndex._closest scans every key of the library for each question word it does not know
   (every Ukrainian or Russian word of a question about English documents); a trigram -> keys table constructed
   here gives the same matches (checked) from the keys that share a trigram: match() and ask() timed both ways.
@@ -562,7 +562,7 @@ def percentiles(values: list[float]) -> tuple[float, float]:
 
 # --- Search strategies -------------------------------------------------------------------------------------------
 
-CANDIDATES = 500  # what qa.retrieve asks FAISS for per view above its exact limit
+CANDIDATES = 500  # what qa.retrieval.dense asks FAISS for per view above its exact limit
 HNSW_M = 32
 # FAISS's HNSW does not widen its search to k: with the default efSearch (16) a top-500 search returns ~200 ids and
 # -1 for the rest, which Retriever.scores would take as scores of -3.4e38. 500 returns all 500 (recall@10 0.99).
@@ -573,10 +573,11 @@ IVF_NPROBE = 32
 
 @dataclass
 class Strategy:
-    """One way to find the dense scores, run through the real Retriever: a shallow copy of it whose `mean_vectors`
-    is `mean` (one exact matrix product) or None, and whose index holds `vectors` (searched top-500 per view when
-    `mean` is None, as Retriever.scores does above its exact limit). A "mean of views" index holds the mean of the
-    three views' vectors: the views share one query vector, so the mean of three cosines is one dot product."""
+    """One way to find the dense scores, run through the real Retriever: a shallow copy of it whose dense channel's
+    `mean_vectors` is `mean` (one exact matrix product) or None, and whose index holds `vectors` (searched top-500
+    per view when `mean` is None, as the dense channel does above its exact limit). A "mean of views" index holds
+    the mean of the three views' vectors: the views share one query vector, so the mean of three cosines is one dot
+    product."""
 
     name: str
     mean: object  # numpy matrix or None
@@ -621,7 +622,7 @@ def blas_threads(strategy: Strategy):
 
 
 def dense_search(strategy: Strategy, q, n: int):
-    """The search half of Retriever.scores alone (as qa.retrieve does it), for timing."""
+    """The search half of Retriever.scores alone (as qa.retrieval.dense does it), for timing."""
     import numpy as np
 
     if strategy.mean is not None:
@@ -703,12 +704,13 @@ def with_retrievers(retriever, strategies: list[Strategy]) -> list[Strategy]:
     import copy
     import dataclasses
 
-    if not hasattr(retriever, "mean_vectors"):
-        raise SystemExit("Retriever.mean_vectors is gone: update benchmarks/scale.py to choose the search path")
+    if not hasattr(retriever.dense, "mean_vectors"):
+        raise SystemExit("DenseChannel.mean_vectors is gone: update benchmarks/scale.py to choose the search path")
     for strategy in strategies:
         strategy.retriever = copy.copy(retriever)
-        strategy.retriever.index = dataclasses.replace(retriever.index, vectors=strategy.vectors)
-        strategy.retriever.mean_vectors = strategy.mean  # Retriever.scores: one product with it, else per view
+        strategy.retriever.dense = copy.copy(retriever.dense)
+        strategy.retriever.dense.index = dataclasses.replace(retriever.index, vectors=strategy.vectors)
+        strategy.retriever.dense.mean_vectors = strategy.mean  # DenseChannel.scores: one product, else per view
     return strategies
 
 
@@ -733,11 +735,12 @@ def compare_strategies(retriever, questions: list, probe_texts: list[str], runs:
 
     from qa.evaluate import document_id, gold_ids
     from qa.language import detect_language
-    from qa.retrieve import clean_question
+    from qa.retrieval import clean_question
 
     n = len(retriever.sentences)
     flats = retriever.index.vectors
-    strategies = with_retrievers(retriever, make_strategies(view_matrices(retriever), flats, retriever.mean_vectors))
+    mean = retriever.dense.mean_vectors
+    strategies = with_retrievers(retriever, make_strategies(view_matrices(retriever), flats, mean))
     exact = strategies[0]
     texts = [q.question for q in questions] + probe_texts
     gold = {q.question: gold_ids(retriever, q) for q in questions if q.answerable}
@@ -781,7 +784,7 @@ def compare_strategies(retriever, questions: list, probe_texts: list[str], runs:
                     results[s.name]["dense_ms"].append((time.perf_counter() - started) * 1000)
     # Where the time of an ask goes on qa's own path at this size, part by part (the rest: ranking, abstention,
     # building the answer).
-    own = strategies[0 if retriever.mean_vectors is not None else 3]
+    own = strategies[0 if retriever.dense.mean_vectors is not None else 3]
     breakdown: dict[str, list[float]] = {}
     for t in texts:
         text = clean_question(t)
@@ -853,7 +856,7 @@ def trigram_closest(lexical):
     share a trigram can reach the Dice threshold. Same result, ties going to the earlier key as the scan does."""
     from collections import defaultdict
 
-    from qa.lexical import NAME_MATCH, _trigrams
+    from qa.retrieval.lexical import NAME_MATCH, _trigrams
 
     postings: dict[str, list[int]] = defaultdict(list)
     keys = list(lexical._grams)
@@ -886,7 +889,7 @@ def compare_closest(retriever, texts: list[str], runs: int) -> dict:
     """The scan qa does against the trigram table: identical matches? time of match() and of a whole ask()."""
     import copy
 
-    from qa.retrieve import clean_question
+    from qa.retrieval import clean_question
 
     started = time.perf_counter()
     fast = copy.copy(retriever)
@@ -940,7 +943,7 @@ def rss():
 steps = [("started", rss())]
 from qa.index import load_index
 from qa.embed import load_embedder
-from qa.retrieve import Retriever
+from qa.retrieval import Retriever
 steps.append(("imported qa", rss()))
 index = load_index(sys.argv[1])
 steps.append(("load_index", rss()))
@@ -1035,7 +1038,7 @@ def main() -> None:
     warm_up, rebuilds = time_rebuilds(library, index_dir, env, args.runs)
     adds = time_adds(workdir, library, index_dir, env, args.runs)
 
-    from qa.retrieve import Retriever
+    from qa.retrieval import Retriever
 
     started = time.perf_counter()
     retriever = Retriever.load(index_dir)
@@ -1050,7 +1053,7 @@ def main() -> None:
     if args.synthetic:
         vectors = [retriever.embedder.embed_queries([q.question]) for q in questions]
         synthetic = synthetic_search(view_matrices(retriever), args.synthetic, vectors, args.runs)
-    held = retriever.mean_vectors.nbytes / 2**20 if retriever.mean_vectors is not None else 0.0
+    held = retriever.dense.mean_vectors.nbytes / 2**20 if retriever.dense.mean_vectors is not None else 0.0
     del retriever
 
     article_dir = workdir / "index-article"
@@ -1165,7 +1168,7 @@ def report(r: dict, args: argparse.Namespace) -> None:
     print(f"  qa ask --index-dir LIBRARY   peak RSS {lib_rss:6.0f} MiB   wall {lib_wall:5.2f} s")
     print(f"  qa ask --index-dir ARTICLE   peak RSS {art_rss:6.0f} MiB   wall {art_wall:5.2f} s")
     print(f"  ratio library/article        peak RSS {lib_rss / art_rss:6.2f}       wall {lib_wall / art_wall:5.2f}")
-    print(f"  (Retriever.mean_vectors, the views' mean as one matrix, holds {r['matrices_mb']:.0f} MiB)")
+    print(f"  (DenseChannel.mean_vectors, the views' mean as one matrix, holds {r['matrices_mb']:.0f} MiB)")
     for name, steps in r["steps"].items():
         print(f"  {name}, VmRSS/VmHWM MiB after each step: " + ", ".join(f"{s} {a}/{b}" for s, (a, b) in steps))
     serve = r["serve"]
