@@ -1,7 +1,9 @@
 """What a reply says, built once from an Answer, framed in the asker's language: every face renders this.
 
 The terminal (qa.render) prints it as plain text and the web app as Markdown; neither decides what to say. The
-quoted sentences stay verbatim, numbered [1], [2]… like the marks in the article.
+quoted sentences keep their words verbatim, numbered [1], [2]… like the marks in the article; each is shown on one
+line, its whitespace collapsed (a sentence of a hard-wrapped file holds the file's line breaks). The citation
+itself, with its offsets, is unchanged.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ class QuoteLine:
     """One cited sentence as shown: its marker number, the text, where it stands and how closely it relates."""
 
     number: int  # 1-based: the [n] marker
-    text: str  # the sentence, verbatim
+    text: str  # the sentence as shown: its words verbatim, each run of whitespace (line breaks too) one space
     document: str  # the document's title when the reply names documents (a library of several), else ""
     paragraph: str  # "paragraph 3", in the reply's language
     relevance: str  # "strong" | "moderate" | "weak"
@@ -62,7 +64,7 @@ def build_reply(answer: Answer, *, titles: bool = False) -> Reply:
     quotes = tuple(
         QuoteLine(
             n,
-            c.text,
+            " ".join(c.text.split()),
             c.document if titles else "",
             t("citation.paragraph", lang, n=c.paragraph + 1),
             c.relevance,

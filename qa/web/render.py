@@ -53,10 +53,9 @@ def reply_markdown(answer: Answer, *, titles: bool = False) -> str:
 
 
 def _quote_markdown(quote: QuoteLine) -> str:
-    lines = md_escape(quote.text).split("\n")
-    marked = [f"> **[{quote.number}]** {lines[0]}", *(f"> {line}" for line in lines[1:])]
+    # quote.text is one line (qa.reply collapses a wrapped sentence's line breaks).
     meta = f"{quote.where} · {_RELEVANCE_DOTS.get(quote.relevance, '')} {quote.relevance_label}"
-    return "\n".join([*marked, ">", f"> _{md_escape(meta)}_"])
+    return "\n".join([f"> **[{quote.number}]** {md_escape(quote.text)}", ">", f"> _{md_escape(meta)}_"])
 
 
 def error_markdown(key: str, lang: str, **fields: object) -> str:
