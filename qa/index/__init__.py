@@ -15,7 +15,15 @@ texts that citations point at, and a cache of parsed documents and their vectors
     build.py     build, add and remove: sources -> documents -> vectors -> a stored build, top-down
 """
 
-from qa.index.build import Change, SourceSpec, add_documents, build_index, read_documents, remove_documents
+from qa.index.build import (
+    Change,
+    Skipped,
+    SourceSpec,
+    add_documents,
+    build_index,
+    read_documents,
+    remove_documents,
+)
 from qa.index.manifest import (
     CACHE,
     CURRENT,
@@ -36,7 +44,7 @@ from qa.index.vectors import VIEWS, view_texts
 
 __all__ = [
     "CACHE", "CURRENT", "INDEX_FORMAT", "KEEP_BUILDS", "MANIFEST", "TEXTS", "VIEWS", "Change", "DocumentEntry",
-    "LoadedIndex", "Manifest", "Row", "SourceSpec", "Staleness", "add_documents", "build_index", "document_staleness",
-    "live_build_id", "load_index", "read_documents", "read_manifest", "rebuild_command", "remove_documents",
-    "staleness", "view_texts",
+    "LoadedIndex", "Manifest", "Row", "Skipped", "SourceSpec", "Staleness", "add_documents", "build_index",
+    "document_staleness", "live_build_id", "load_index", "read_documents", "read_manifest", "rebuild_command",
+    "remove_documents", "staleness", "view_texts",
 ]  # fmt: skip

@@ -34,17 +34,32 @@ SourceSpec = str | Path | Document
 # --- Reading sources --------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A file found in a folder source that was left out of a build, and why: the one line its SourceError says
+    (it names the file)."""
+
+    source: str
+    reason: str
+
+
 def expand_sources(specs: Sequence[SourceSpec]) -> list[SourceSpec]:
     """Folders become the .txt/.md/.html files in them (sorted); a source named twice is an error."""
+    return [spec for spec, _ in _expand(specs)]
+
+
+def _expand(specs: Sequence[SourceSpec]) -> list[tuple[SourceSpec, bool]]:
+    """(source, whether it was found in a folder) for each source of `specs`, folders expanded."""
     from qa.sources import SOURCE_SUFFIXES
     from qa.sources.url import is_url
 
-    out: list[SourceSpec] = []
+    out: list[tuple[SourceSpec, bool]] = []
     seen: set[str] = set()
     for spec in specs:
         if isinstance(spec, Document):
-            out.append(spec)
+            out.append((spec, False))
             continue
+        in_folder = False
         if isinstance(spec, str) and is_url(spec):
             items: list[SourceSpec] = [spec]
         else:
@@ -57,6 +72,7 @@ def expand_sources(specs: Sequence[SourceSpec]) -> list[SourceSpec]:
                 )  # fmt: skip
                 if not items:
                     raise SourceError(f"folder has no .txt, .md or .html files to index: {path}")
+                in_folder = True
             else:
                 items = [path]
         for item in items:
@@ -64,20 +80,45 @@ def expand_sources(specs: Sequence[SourceSpec]) -> list[SourceSpec]:
             if key in seen:
                 raise SourceError(f"duplicate source: {key} is given twice")
             seen.add(key)
-            out.append(item)
+            out.append((item, in_folder))
     return out
 
 
 def read_documents(specs: Sequence[SourceSpec], index_dir: Path | None = None, *, allow_private: bool = True,
-                   live: Manifest | None = None) -> list[Document]:  # fmt: skip
+                   live: Manifest | None = None, skipped: list[Skipped] | None = None) -> list[Document]:  # fmt: skip
     """Every source as a Document, or SourceError for the first that cannot be read or repeats another (or a
     document of the `live` library under another source). Nothing changes on disk unless all are good, and then
-    only the parse cache."""
+    only the parse cache.
+
+    With a `skipped` list, a file found in a folder that cannot be read or repeats another's text is left out and
+    appended to it instead (one bad file does not sink a folder of good ones). A source named directly is still an
+    error, and so is leaving out every file."""
     cache = index_dir / CACHE if index_dir else None
+    docs: list[Document] = []
+    skippable: set[int] = set()  # ids of the documents that came from a folder
     with deferred_writes():
-        docs = [s if isinstance(s, Document) else load_source(s, allow_private=allow_private, cache=cache)
-                for s in expand_sources(specs)]  # fmt: skip
-        _refuse_duplicate_texts(docs, live)
+        for spec, in_folder in _expand(specs):
+            if isinstance(spec, Document):
+                docs.append(spec)
+                continue
+            try:
+                doc = load_source(spec, allow_private=allow_private, cache=cache)
+            except SourceError as exc:
+                if skipped is None or not in_folder:
+                    raise
+                skipped.append(Skipped(str(spec), str(exc)))
+                continue
+            docs.append(doc)
+            if in_folder and skipped is not None:
+                skippable.add(id(doc))
+        docs = _drop_duplicate_texts(docs, live, skippable, skipped)
+    if not docs:  # only when every file was skipped
+        count = len(skipped or ())
+        raise SourceError(
+            "nothing to index: the one file found was refused"
+            if count == 1
+            else f"nothing to index: all {count} files found were refused"
+        )
     return docs
 
 
@@ -85,17 +126,32 @@ def _text_key(doc: Document) -> str:
     return sha256(doc.text.encode("utf-8", "surrogatepass"))
 
 
-def _refuse_duplicate_texts(docs: Sequence[Document], live: Manifest | None = None) -> None:
+def _drop_duplicate_texts(docs: Sequence[Document], live: Manifest | None, skippable: set[int],
+                          skipped: list[Skipped] | None) -> list[Document]:  # fmt: skip
+    """`docs` without repeated texts: a repeat is skipped when its id is in `skippable`, else refused."""
     seen: dict[str, str] = {}
     indexed = {entry.text_sha256: entry for entry in live.documents} if live else {}
+    kept = []
     for doc in docs:
         key = _text_key(doc)
-        if key in seen:
-            raise SourceError(f"duplicate source: {doc.source} has the same text as {seen[key]}")
-        seen[key] = doc.source
         same = indexed.get(key)
-        if same is not None and same.source != doc.source and doc.kind != "pasted":
-            raise SourceError(_same_text(doc, same))
+        if key in seen:
+            reason = f"duplicate source: {doc.source} has the same text as {seen[key]}"
+        elif same is not None and same.source != doc.source and _by_source(doc):
+            reason = _same_text(doc, same)
+        else:
+            seen[key] = doc.source
+            kept.append(doc)
+            continue
+        if skipped is None or id(doc) not in skippable:
+            raise SourceError(reason)
+        skipped.append(Skipped(doc.source, reason))
+    return kept
+
+
+def _by_source(doc: Document) -> bool:
+    """Whether a document is known by its source (a file or a URL read again replaces it); pasted text is not."""
+    return doc.kind != "pasted"
 
 
 def _same_text(doc: Document, entry: DocumentEntry) -> str:
@@ -192,11 +248,14 @@ def build_index(
     embedder: Embedder | None = None,
     *,
     allow_private: bool = True,
+    skipped: list[Skipped] | None = None,
 ) -> Manifest:
     """Make exactly `sources` (files, folders, URLs or Documents) the live library of `index_dir`.
 
     `progress(total)` may return a callback that is told how many passages each batch embedded. Errors in the
     sources are raised before anything but the cache changes on disk; unchanged documents come from the cache.
+    `skipped`: a list to which files of folders that cannot be read are added, instead of refusing the build
+    (see read_documents).
     """
     started = time.perf_counter()
     index_dir = _prepare_dir(index_dir)
@@ -204,7 +263,7 @@ def build_index(
     if not specs:
         raise SourceError("no source to index")
     cache_ready = index_dir if index_dir.is_dir() else None
-    docs = read_documents(specs, cache_ready, allow_private=allow_private)
+    docs = read_documents(specs, cache_ready, allow_private=allow_private, skipped=skipped)
     embedder = embedder or load_embedder(model)
     index_dir.mkdir(parents=True, exist_ok=True)
     arrays = embed_documents(docs, embedder, index_dir / CACHE, progress)
@@ -231,14 +290,15 @@ def add_documents(
     embedder: Embedder | None = None,
     *,
     allow_private: bool = True,
+    skipped: list[Skipped] | None = None,
 ) -> Change:
     """Add sources to the live library, embedding only what is new. A source already there is read again and
     replaced, keeping its id, if its text changed; one whose text did not change is left alone (and nothing is
-    embedded for it, cache or not). Atomic like a build."""
+    embedded for it, cache or not). Atomic like a build. `skipped`: as for build_index."""
     started = time.perf_counter()
     index_dir = _prepare_dir(index_dir)
     _, live = read_manifest(index_dir)
-    docs = read_documents(list(sources), index_dir, allow_private=allow_private, live=live)
+    docs = read_documents(list(sources), index_dir, allow_private=allow_private, live=live, skipped=skipped)
     embedder = embedder or load_embedder(live.model)
     indexed = {entry.text_sha256 for entry in live.documents}
     fresh = [doc for doc in docs if _text_key(doc) not in indexed]
@@ -251,16 +311,16 @@ def add_documents(
                 f"rebuild with: {_rebuild(index_dir, index.manifest)}"
             )
         parts = _kept_parts(index)
-        by_source = {p.entry.source: i for i, p in enumerate(parts) if p.entry.kind != "pasted"}
+        by_source = {p.entry.source: i for i, p in enumerate(parts) if p.entry.kind != "pasted"}  # as _by_source
         by_text = {p.entry.text_sha256: p.entry for p in parts}
         new, unchanged, refreshed = [], [], False
         for doc in docs:
             same = by_text.get(_text_key(doc))
             if same is not None:  # this text is in the library already
-                if same.source != doc.source and doc.kind != "pasted":
+                if same.source != doc.source and _by_source(doc):
                     raise SourceError(_same_text(doc, same))
                 unchanged.append(same.id)
-                if same.sha256 != doc.sha256 and doc.kind != "pasted":
+                if same.sha256 != doc.sha256 and _by_source(doc):
                     # The file's bytes changed but not its text (line ends, a page's furniture): record the new
                     # bytes, or `qa index info` would call it stale for ever.
                     part = parts[by_source[doc.source]]
@@ -270,7 +330,7 @@ def add_documents(
             if id(doc) not in vectors:  # unchanged when we looked, changed by another writer since: rare
                 vectors[id(doc)] = embed_documents([doc], embedder, index_dir / CACHE)[0]
             part = _new_part(doc, vectors[id(doc)])
-            at = by_source.get(doc.source) if doc.kind != "pasted" else None
+            at = by_source.get(doc.source) if _by_source(doc) else None
             if at is None:
                 parts.append(part)
             else:
