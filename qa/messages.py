@@ -484,6 +484,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "language.mk": {"en": "Macedonian", "uk": "македонська", "ru": "македонский"},
     "language.sr": {"en": "Serbian", "uk": "сербська", "ru": "сербский"},
     "language.tr": {"en": "Turkish", "uk": "турецька", "ru": "турецкий"},
+    "language.ja": {"en": "Japanese", "uk": "японська", "ru": "японский"},
+    "language.zh": {"en": "Chinese", "uk": "китайська", "ru": "китайский"},
+    "language.ko": {"en": "Korean", "uk": "корейська", "ru": "корейский"},
 }
 
 _LANGS = ("en", "uk", "ru")

@@ -37,7 +37,10 @@ def _page_title(page: str) -> str:
     return ""
 
 
-_ENDS_SENTENCE = re.compile(r"[.!?…:;][\"'”’»)\]]*$")
+# Chinese and Japanese end sentences with full-width marks (。！？), and quote with 」』.
+_ENDS_SENTENCE = re.compile(r"[.!?…:;。！？；：][\"'”’»)\]」』）]*$")
+# Scripts written without spaces between words: a character of them counts as a word would elsewhere.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def html_text(page: str, where: str, url: str | None = None) -> tuple[str, list[Block], dict[str, str]]:
@@ -85,7 +88,7 @@ def html_text(page: str, where: str, url: str | None = None) -> tuple[str, list[
 def _only_labels(lines: list[tuple[str, str]]) -> bool:
     """Nothing but a few short labels: with favor_recall, trafilatura gives a page without an article its menu
     ("News Sport") rather than nothing."""
-    words = sum(len(line.split()) for _, line in lines)
+    words = sum(len(line.split()) + len(_UNSPACED.findall(line)) for _, line in lines)
     return words < _MIN_WORDS and not any(_ENDS_SENTENCE.search(line) for _, line in lines)
 
 
