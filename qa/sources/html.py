@@ -39,8 +39,9 @@ def _page_title(page: str) -> str:
 
 # Chinese and Japanese end sentences with full-width marks (。！？), and quote with 」』.
 _ENDS_SENTENCE = re.compile(r"[.!?…:;。！？；：][\"'”’»)\]」』）]*$")
-# Scripts written without spaces between words: a character of them counts as a word would elsewhere.
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Scripts written without spaces between words (Thai, Lao, Myanmar, Khmer, kana, Han): a character of them counts
+# as a word would elsewhere.
+_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def html_text(page: str, where: str, url: str | None = None) -> tuple[str, list[Block], dict[str, str]]:
