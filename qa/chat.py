@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, TextIO
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING, TextIO
 from qa.answer import Answer
 from qa.conversation import MAX_HISTORY
 from qa.errors import QAError, QuestionError
-from qa.language import detect_language, reply_language
+from qa.language import locale_language, question_language, reply_language
 from qa.messages import t
 
 if TYPE_CHECKING:
@@ -25,7 +24,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("qa")
 
 PROMPT = "› "
-_DETECT_CHARS = 200
 
 
 class Chat:
@@ -50,7 +48,7 @@ class Chat:
 
     def error(self, exc: Exception, question: str) -> tuple[str, str]:
         """(messages key, the localised one-line message) for a failed question."""
-        lang = reply_language(detect_language(question[:_DETECT_CHARS])) if question.strip() else self.lang
+        lang = question_language(question, self.lang)  # qa.language's rule: the question's, else the chat's
         if isinstance(exc, QuestionError):
             return exc.key, t(exc.key, lang, **exc.fields)
         if isinstance(exc, QAError):  # the index went missing or bad mid-chat: say what, in its own words
@@ -79,7 +77,7 @@ def run_interactive(chat: Chat, read: Callable[[str], str], out: TextIO, err: Te
     looked for."""
     from qa.render import answer_text
 
-    out.write(t("chat.welcome", ui_language()) + "\n")
+    out.write(t("chat.welcome", locale_language()) + "\n")
     while True:
         try:
             question = read(PROMPT)
@@ -114,12 +112,3 @@ def line_editor() -> Callable[[str], str]:
         except ImportError:  # a Python built without readline still chats, without line editing
             pass
     return input
-
-
-def ui_language() -> str:
-    """The language to greet in before the first question: the locale's if it is Ukrainian or Russian."""
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
-        value = os.environ.get(name, "")
-        if value:
-            return reply_language(value[:2].lower())
-    return "en"

@@ -260,13 +260,18 @@ def _shell(arg: str) -> str:
 @_path_option("--index-dir", "Index to ask. Default: the bundled article's index (built if missing).")
 def ask_command(question: str, k: int, as_json: bool, document: str | None, index_dir: Path | None) -> None:
     """Answer QUESTION with cited sentences from the indexed documents."""
-    from qa.errors import QuestionError
+    from qa.errors import QAError, QuestionError
+    from qa.language import question_language
     from qa.service import LiveRetriever, default_service
 
     service = LiveRetriever(index_dir) if index_dir else default_service()
     try:
         with _domain_errors():
-            answer = service.ask(question, k, document=document)
+            try:
+                answer = service.ask(question, k, document=document)
+            except QAError:
+                _refuse_unknown_document(service, document, question_language(question))
+                raise
     except QuestionError as exc:
         raise click.UsageError(_localised_error(exc, question)) from None
     if as_json:
@@ -333,11 +338,17 @@ def chat_command(k: int, document: str | None, as_json: bool, index_dir: Path | 
     """Talk about the indexed documents: follow-up questions ("and when?", "а потім?") are read against the
     conversation, "more" shows the next sentences. Ctrl-D quits."""
     from qa.chat import Chat, line_editor, run_interactive, run_json
+    from qa.errors import QAError
+    from qa.language import locale_language
     from qa.service import LiveRetriever, default_service
 
     service = LiveRetriever(index_dir) if index_dir else default_service()
     with _domain_errors():
-        chat = Chat(service, k, document)
+        try:
+            chat = Chat(service, k, document)
+        except QAError:
+            _refuse_unknown_document(service, document, locale_language())  # no question yet: the terminal's
+            raise
     if hasattr(sys.stdin, "reconfigure"):
         sys.stdin.reconfigure(errors="surrogateescape")  # a line that is not UTF-8 is a question, not a crash
     if as_json:
@@ -374,10 +385,26 @@ def serve_command(host: str, port: int, allow_private_urls: bool) -> None:
 
 
 def _localised_error(exc: Exception, question: str) -> str:
-    from qa.language import detect_language, reply_language
+    from qa.language import question_language
     from qa.messages import t
 
-    return t(exc.key, reply_language(detect_language(question[:200])), **exc.fields)
+    return t(exc.key, question_language(question), **exc.fields)
+
+
+def _refuse_unknown_document(service, document: str | None, lang: str) -> None:  # noqa: ANN001 - a LiveRetriever
+    """Raise ClickException in `lang` (the question's, else the terminal's: qa.language's rule) if `document` is
+    not in the library, naming the documents it has; return if it is there (the error was something else)."""
+    from qa.messages import t
+
+    if document is None:
+        return
+    try:
+        ids = [entry.id for entry in service.retriever().documents]
+    except Exception:
+        return  # the index itself failed: its own message says so
+    if document not in ids:
+        known = t("error.documents_are", lang, documents=", ".join(ids))
+        raise click.ClickException(f"{t('error.unknown_document', lang, document=document)} {known}")
 
 
 def main() -> None:

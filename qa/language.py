@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import unicodedata
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 
@@ -207,6 +209,7 @@ _APOSTROPHES = "'’ʼ"
 _HOMOGLYPHS = str.maketrans("aceiopxyACEIOPXYKMTHB", "асеіорхуАСЕІОРХУКМТНВ")
 
 _WORD = re.compile(rf"[^\W\d_]+(?:[{_APOSTROPHES}][^\W\d_]+)*")
+_LETTER = re.compile(r"[^\W\d_]")
 # A quoted phrase is what the question is about, not the language it is asked in.
 _QUOTED = re.compile(r"«[^»]*»|„[^“”]*[“”]|“[^”]*”|\"[^\"]*\"")
 
@@ -237,6 +240,59 @@ def text_language(text: str) -> str:
 def reply_language(code: str) -> str:
     """The language a reply is framed in: `code` itself if supported, otherwise English."""
     return code if code in SUPPORTED else "en"
+
+
+# --- Which language the product speaks to a person. One rule for every face: the web page, its HTTP API, the
+# command line (tests/test_speaking.py holds each face to it):
+#
+# 1. About a question (its answer, or why it cannot be asked or answered, an unknown document included): the
+#    question's own language (question_language). A question without letters keeps the conversation's language;
+#    a language other than English, Ukrainian and Russian is answered in English.
+# 2. About anything else (the page's own words, adding a document and how it went, a request with no question in
+#    it, a command's set-up before any question): the person's interface language. On the page and the HTTP API
+#    that is the browser's or client's Accept-Language (accepted_language), in a terminal the locale
+#    (locale_language).
+#
+# The index commands (`qa index …`) print English only: their messages name paths and commands to type.
+
+
+def question_language(question: str, previous: str = "") -> str:
+    """The language to answer `question` in (en, uk or ru). One without letters (empty, emoji) keeps `previous`,
+    the conversation's language so far ("en" when there is none)."""
+    sample = question[:_MAX_CHARS]
+    if not _LETTER.search(sample):
+        return previous if previous in SUPPORTED else "en"
+    return reply_language(detect_language(sample))
+
+
+def accepted_language(header: str | None) -> str:
+    """The first of en/uk/ru in an Accept-Language header by preference ("uk-UA,uk;q=0.9,en;q=0.8" -> "uk")."""
+    ranked = []
+    for n, item in enumerate((header or "").split(",")):
+        tag, _, params = item.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        code = tag.strip().split("-")[0].lower()
+        if code in SUPPORTED and q > 0:
+            ranked.append((-q, n, code))
+    return min(ranked)[2] if ranked else "en"
+
+
+def locale_language(environ: Mapping[str, str] | None = None) -> str:
+    """The terminal's language: the first locale variable set (LC_ALL, LC_MESSAGES, LANG, LANGUAGE), if it is
+    Ukrainian or Russian; English otherwise."""
+    environ = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = environ.get(name, "")
+        if value:
+            return reply_language(value[:2].lower())
+    return "en"
 
 
 def _detect(text: str) -> str:

@@ -410,6 +410,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "uk": "У бібліотеці немає документа «{document}».",
         "ru": "В библиотеке нет документа «{document}».",
     },
+    # After error.unknown_document on the command line: {documents} are ids, comma-separated.
+    "error.documents_are": {
+        "en": "Its documents are: {documents}.",
+        "uk": "Документи бібліотеки: {documents}.",
+        "ru": "Документы библиотеки: {documents}.",
+    },
     # For programs calling /ask or POST /api/ask; field names stay as they are spelt in the request.
     "error.missing_question": {
         "en": "The request has no “question”: the text to ask, as a string.",

@@ -322,3 +322,29 @@ def test_the_app_refuses_pages_on_this_machine_unless_told(laptop: Page, pages: 
     assert _status(laptop, "error") == t("library.error.private", "uk", source=url)
     laptop.page.locator("#qa-picker input").click()
     assert CAPE_WREN_TITLE not in laptop.page.get_by_role("listbox").inner_text()
+
+
+FERRY = (
+    "The night ferry to Kerrow is run by Oksana Hrytsenko, who has crossed the strait nine thousand times.\n\n"
+    "She says the crossing takes forty minutes in calm weather and twice that in a northern gale.\n"
+)
+
+
+def test_a_newly_added_text_starts_a_new_thread(library_page: Page):
+    """After the picker moved to a newly pasted text, a question about it used to be read as a follow-up to the
+    earlier question about another document."""
+    page = library_page.page
+    library_page.ask("Хто такий Кислиця?")
+    _open_library(library_page, "ui.source_text")
+    page.locator("#qa-paste-title textarea, #qa-paste-title input").first.fill("Night ferry")
+    page.locator("#qa-paste textarea").fill(FERRY)
+    page.locator("#qa-add-text").click()
+    assert _status(library_page, "done") in (
+        t("library.added", "uk", title="Night ferry"),
+        t("library.already", "uk", title="Night ferry"),
+    )
+    assert _picked(library_page, "Night ferry")
+    library_page.ask("А що він сказав потім?")
+    reply = library_page.last_reply()
+    assert t("answer.follow_up", "uk", question="Хто такий Кислиця?") not in reply
+    assert "Hrytsenko" in reply or "forty minutes" in reply  # it asks the new text

@@ -88,12 +88,12 @@ def test_json_chat_on_empty_input_says_nothing() -> None:
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["--json", "--document", "nope"], 1, "Error: no document 'nope' in the index"),
+        (["--json", "--document", "nope"], 1, "Error: There is no document “nope” in the library."),
         (["-k", "0"], 2, "Error: Invalid value for '-k': 0 is not in the range 1<=x<=20."),
     ],
 )
 def test_chat_setup_errors_are_one_line(args: list[str], code: int, message: str) -> None:
-    result = chat(*args, stdin="What did Biden say?\n")
+    result = chat(*args, stdin="What did Biden say?\n", env={"LANG": "C.UTF-8", "LC_ALL": ""})
     assert result.returncode == code
     assert result.stdout == b""
     assert message in result.stderr.decode()

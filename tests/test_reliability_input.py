@@ -249,9 +249,9 @@ def test_cli_prints_an_answer_or_exits_2_with_a_message(case, as_json):
 
 
 def _reply_language(question: str) -> str:
-    from qa.language import detect_language, reply_language
+    from qa.language import question_language
 
-    return reply_language(detect_language(question[:200]))
+    return question_language(question)
 
 
 def _fields(question: str) -> dict:

@@ -261,7 +261,7 @@ def chat_app():
 def _ask(chat_app, message: str, lang: str = "en") -> tuple[list[dict], str, str]:
     cleared, history, pending = chat_app.add_question(message, [], lang)
     assert cleared == ""
-    history, panel, lang, _, _ = chat_app.answer(pending, history, 3, lang)
+    history, panel, lang, _, _, _ = chat_app.answer(pending, history, 3, lang)
     return history, panel, lang
 
 
@@ -325,7 +325,7 @@ def test_the_chat_reads_follow_ups_against_its_own_history(chat_app, first, then
     chat, answers, shown = [], [], None
     for question in (first, then):
         _, chat, pending = chat_app.add_question(question, chat, "")
-        chat, _, reply_lang, answers, shown = chat_app.answer(pending, chat, 3, "", "*", answers, shown)
+        chat, _, reply_lang, answers, shown, _ = chat_app.answer(pending, chat, 3, "", "*", answers, shown)
     assert [a["question"] for a in answers] == [first, then] and reply_lang == lang
     reading = answers[-1]["reading"]
     assert reading["kind"] in ("follow-up", "more") and reading["earlier_question"] == first
@@ -334,7 +334,7 @@ def test_the_chat_reads_follow_ups_against_its_own_history(chat_app, first, then
     # Clear forgets the conversation: the same question is then read on its own
     chat, _, _, answers = chat_app.clear("*", shown)
     assert chat == [] and answers == []
-    chat, _, _, answers, _ = chat_app.answer(then, [], 3, "", "*", answers, shown)
+    chat, _, _, answers, _, _ = chat_app.answer(then, [], 3, "", "*", answers, shown)
     assert (answers[0]["reading"] or {"kind": "alone"})["kind"] == "alone"
     assert not chat[-1]["content"].startswith("_")
 
@@ -349,7 +349,7 @@ def test_service_failure_is_a_kind_reply_not_a_trace(caplog):
         def retriever(self):
             raise QAError("index in /x is corrupt")
 
-    history, panel, lang, answers, _ = ChatApp(Broken()).answer("Хто такий Кислиця?", [], 3, "en")
+    history, panel, lang, answers, _, _ = ChatApp(Broken()).answer("Хто такий Кислиця?", [], 3, "en")
     assert history[-1]["content"] == md_escape(t("error.internal", "uk")) and lang == "uk" and panel == ""
     assert answers == []
     assert "corrupt" in caplog.text  # the detail goes to the server log
@@ -648,12 +648,12 @@ def test_adding_a_web_page_switches_the_panel_and_the_examples(library, pages):
     assert shown == job.document and AUTOMATED in html.unescape(panel) and "Kyslytsya" not in panel
     assert library.examples(job.document)[0] == [t("example.about", "en")]
     # asked about this document only, the answer quotes it, and the panel marks the quote
-    history, panel, lang, answers, shown = library.answer("When was the light automated?", [], 3, "", job.document)
+    history, panel, lang, answers, shown, _ = library.answer("When was the light automated?", [], 3, "", job.document)
     assert AUTOMATED in history[-1]["content"] and shown == job.document
     assert f'data-cite="1">{html.escape(AUTOMATED, quote=False)}</mark>' in panel
     assert {c["document_id"] for c in answers[0]["citations"]} == {job.document}
     # asked about all documents, a question about the article is answered from the article
-    history, panel, _, _, shown = library.answer("Who is Kyslytsya?", [], 3, "en", ALL_DOCUMENTS)
+    history, panel, _, _, shown, _ = library.answer("Who is Kyslytsya?", [], 3, "en", ALL_DOCUMENTS)
     assert shown == "article" and "Kyslytsya" in history[-1]["content"]
     # the same page again is already there: nothing is rebuilt
     build = _live(library)
@@ -803,6 +803,34 @@ def test_a_url_pointing_at_the_app_itself_is_refused(library, pages):
         url = f"http://{host}:{pages.port}/"
         job = own.add_url(url, "en")
         assert job.finished.is_set() and job.error == ("library.error.self", {"source": url}), host
+
+
+def test_a_switch_of_document_starts_a_new_thread(library, pages):
+    """A question asked after the picker moved to another document (or a document just added) used to be read as a
+    follow-up to a question about the one before; so did an example clicked then."""
+    cape = _finish(library.library.add_url(pages.url("/cape-wren.html"), "en")).document
+    chat, answers, shown, thread = [], [], None, ALL_THREAD
+    for question in ("Who is Kyslytsya?", "What did he read out?"):  # one document: a follow-up is one
+        chat, _, _, answers, shown, thread = library.answer(question, chat, 3, "", "article", answers, shown, thread)
+    assert thread == "article" and answers[-1]["reading"]["kind"] == "follow-up"
+    # the picker moves to the lighthouse: the same kind of question now starts a thread of its own
+    then = "What did he do then?"
+    chat, _, _, answers, shown, thread = library.answer(then, chat, 3, "", cape, answers, shown, thread)
+    assert [a["question"] for a in answers] == [then] and not _read_as_follow_up(answers[0])
+    assert thread == cape and {c["document_id"] for c in answers[0]["citations"]} == {cape}
+    # back to "All articles": another new thread
+    chat, _, _, answers, _, thread = library.answer("And then?", chat, 3, "", ALL_THREAD, answers, shown, thread)
+    assert len(answers) == 1 and not _read_as_follow_up(answers[0]) and thread == ALL_THREAD
+    # an example starts a new thread whatever the picker: it is a whole question, maybe about another document
+    cleared, chat, pending, answers = library.example(["When was the light automated?"], chat, "")
+    assert (cleared, pending, answers) == ("", "When was the light automated?", [])
+
+
+ALL_THREAD = "*"
+
+
+def _read_as_follow_up(answer: dict) -> bool:
+    return (answer["reading"] or {"kind": "alone"})["kind"] != "alone"
 
 
 def test_questions_are_answered_from_the_live_index_while_a_document_is_added(library):

@@ -7,6 +7,9 @@
 
 What a request may hold, and the status and message for each mistake, are decided here once for both. The page's
 handlers (qa.web.handlers.ChatApp) build on ProgramApi, so the page and the programs share one service.
+
+Messages follow qa.language's one rule: about a question, its language; a request with no question in it (bad
+JSON, too large), the client's Accept-Language (`interface`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from qa.conversation import MAX_HISTORY
 from qa.errors import QAError, QuestionError
 from qa.messages import t
 from qa.retrieval import MAX_K
-from qa.web.language import message_language
+from qa.web.language import accepted_language, question_language
 
 if TYPE_CHECKING:
     from qa.answer import Answer
@@ -82,11 +85,13 @@ class ProgramApi:
         # history=None: asked on its own (the answer has no `reading`); a list, even empty: within a conversation.
         return self.service.ask(question, k, document=document, history=history)
 
-    def check_request(self, question: object, k: object, history: object, document: object) -> tuple:
-        """(question, k, history, document, language) of a request, or BadRequest saying what is wrong."""
+    def check_request(self, question: object, k: object, history: object, document: object, interface: str = "en"
+                      ) -> tuple:  # fmt: skip
+        """(question, k, history, document, language) of a request, or BadRequest saying what is wrong.
+        `interface`: the client's language, for a request without a question."""
         if not isinstance(question, str):
-            raise BadRequest(400, t("error.missing_question", "en"))
-        lang = message_language(question, "en")
+            raise BadRequest(400, t("error.missing_question", interface))
+        lang = question_language(question, interface)
         count = _api_k(k)
         if count is None:
             raise BadRequest(400, t("error.bad_k", lang, limit=MAX_K))
@@ -98,9 +103,10 @@ class ProgramApi:
             raise BadRequest(404, t("error.unknown_document", lang, document=document))
         return question, count, history, document, lang
 
-    def ask_request(self, question: object, k: object = DEFAULT_K, history: object = None, document: object = None):
+    def ask_request(self, question: object, k: object = DEFAULT_K, history: object = None, document: object = None,
+                    interface: str = "en"):  # fmt: skip
         """Answer.to_dict() for a request from a program, or BadRequest (4xx; 500 for our own failures)."""
-        question, count, turns, document, lang = self.check_request(question, k, history, document)
+        question, count, turns, document, lang = self.check_request(question, k, history, document, interface)
         try:
             return self._ask(question, count, document, turns).to_dict()
         except QuestionError as exc:
@@ -117,34 +123,28 @@ class ProgramApi:
             log.exception("qa: answering %r through the API failed", question[:200])
             raise BadRequest(500, t("error.internal", lang)) from None
 
-    def api_ask(
-        self, question: str, k: int = DEFAULT_K, history: list | None = None, document: str | None = None
-    ) -> dict[str, Any]:
-        """Answer a question by quoting up to k sentences of the library (Answer.to_dict()).
-
-        history: earlier questions of the conversation, oldest first, as strings or as earlier answers; document:
-        a document id to ask only that document (None: all). Raises gr.Error with the message in the question's
-        language when the question is empty, too long or has no words, when k is not a whole number from 1 to
-        20, when history is not such a list, or when there is no such document.
-        """
+    def gradio_ask(self, question: str, k: object, history: object, document: object, interface: str = "en"
+                   ) -> dict[str, Any]:  # fmt: skip
+        """The /ask endpoint (ChatApp.api_ask): Answer.to_dict(), or gr.Error carrying the message."""
         import gradio as gr
 
         try:
-            return self.ask_request(question, k, history, document)
+            return self.ask_request(question, k, history, document, interface)
         except BadRequest as exc:
             raise gr.Error(exc.message, print_exception=False) from None
 
-    def json_ask(self, body: bytes) -> tuple[int, dict[str, Any]]:
-        """POST /api/ask: (HTTP status, Answer.to_dict() or {"error": message})."""
+    def json_ask(self, body: bytes, interface: str = "en") -> tuple[int, dict[str, Any]]:
+        """POST /api/ask: (HTTP status, Answer.to_dict() or {"error": message}). `interface`: the client's
+        language (its Accept-Language), for a request without a question."""
         try:
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError):
-            return 400, {"error": t("error.bad_json", "en")}
+            return 400, {"error": t("error.bad_json", interface)}
         if not isinstance(data, dict):
-            return 400, {"error": t("error.bad_json", "en")}
+            return 400, {"error": t("error.bad_json", interface)}
         try:
             return 200, self.ask_request(
-                data.get("question"), data.get("k", DEFAULT_K), data.get("history"), data.get("document")
+                data.get("question"), data.get("k", DEFAULT_K), data.get("history"), data.get("document"), interface
             )
         except BadRequest as exc:
             return exc.status, {"error": exc.message}
@@ -166,6 +166,7 @@ def api_routes(api: ProgramApi) -> list[Any]:
         return Response(json_bytes(payload), status_code=status, media_type="application/json")
 
     async def ask(request: Request) -> Response:
+        interface = accepted_language(request.headers.get("accept-language"))
         body = bytearray()
         seen = 0
         try:
@@ -176,12 +177,12 @@ def api_routes(api: ProgramApi) -> list[Any]:
                 elif seen > _DRAIN_BYTES:
                     break  # not worth reading on: the connection closes after the answer
         except ClientDisconnect:
-            return respond(400, {"error": t("error.bad_json", "en")})
+            return respond(400, {"error": t("error.bad_json", interface)})
         if seen > MAX_BODY_BYTES:
             # Read (and dropped) to the end where it is not huge, so the client gets to read this answer.
-            return respond(413, {"error": t("error.request_too_large", "en", limit=MAX_BODY_BYTES // 1024)})
+            return respond(413, {"error": t("error.request_too_large", interface, limit=MAX_BODY_BYTES // 1024)})
         # The model runs outside the event loop, so the server keeps accepting and parsing other requests.
-        status, payload = await run_in_threadpool(api.json_ask, bytes(body))
+        status, payload = await run_in_threadpool(api.json_ask, bytes(body), interface)
         return respond(status, payload)
 
     # A plain Starlette route: the endpoint reads the body itself, so every bad request gets our own message.

@@ -2,8 +2,9 @@
 
 A ChatApp is a ProgramApi (qa.web.api) too, so the page and the programs ask one service and share its checks.
 A reply is framed in the asker's language while the quoted sentences stay verbatim; the panel shows the document
-the answer cites first, its cited sentences highlighted and numbered like the reply's markers. Every handler
-replies kindly rather than raise: the detail of a failure goes to the log.
+the answer cites first, its cited sentences highlighted and numbered like the reply's markers. Everything that is
+not a reply (the panel's words, the examples, adding a document) is in the page's language, the browser's
+(qa.language's one rule). Every handler replies kindly rather than raise: the detail of a failure goes to the log.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from qa.answer import Answer, Citation
 from qa.errors import QAError, QuestionError
-from qa.language import reply_language
+from qa.language import question_language, reply_language
 from qa.messages import t
 from qa.retrieval import MAX_K
 from qa.web.api import DEFAULT_K, ProgramApi
 from qa.web.examples import document_examples
 from qa.web.jobs import AddJob, Library, progress_html
-from qa.web.language import message_language, request_language
+from qa.web.language import request_language
 from qa.web.render import (
     article_html,
     document_heading_html,
@@ -150,7 +151,7 @@ class ChatApp(ProgramApi):
         history: list[str | dict] | None = None,
     ) -> tuple[str, str, Answer | None]:
         """(reply markdown, reply language, answer or None). Never raises: every failure is a friendly reply."""
-        lang = message_language(message, previous_lang)
+        lang = question_language(message, previous_lang)
         try:
             answer = self._ask(message, k, document, history)
         except QuestionError as exc:
@@ -165,12 +166,29 @@ class ChatApp(ProgramApi):
             return error_markdown("error.internal", lang), lang, None
         return reply_markdown(answer, titles=self.several_documents()), reply_language(answer.language), answer
 
+    def api_ask(
+        self,
+        question: str,
+        k: int = DEFAULT_K,
+        history: list | None = None,
+        document: str | None = None,
+        request: gr.Request | None = None,
+    ) -> dict[str, Any]:
+        """Answer a question by quoting up to k sentences of the library (Answer.to_dict()).
+
+        history: earlier questions of the conversation, oldest first, as strings or as earlier answers; document:
+        a document id to ask only that document (None: all). Raises gr.Error with the message in the question's
+        language when the question is empty, too long or has no words, when k is not a whole number from 1 to
+        20, when history is not such a list, or when there is no such document.
+        """
+        return self.gradio_ask(question, k, history, document, request_language(request))
+
     # -- event handlers. The chat takes two steps so the question shows at once and the answer follows.
 
     def add_question(self, message: str | None, history: list[dict], lang: str) -> tuple[str, list[dict], str]:
         message = message or ""
         if message.strip():
-            shown_lang = message_language(message, lang)
+            shown_lang = question_language(message, lang)
             history = [*history, {"role": "user", "content": question_markdown(message, shown_lang)}]
         return "", history, message
 
@@ -183,29 +201,39 @@ class ChatApp(ProgramApi):
         picked: str | None = ALL_DOCUMENTS,
         answers: list[dict] | None = None,
         shown: str | None = None,
-    ) -> tuple[list[dict], str, str, list[dict], str]:
-        """(chat, panel, language, the answers so far, the document in the panel)."""
-        document = None if picked in (None, "", ALL_DOCUMENTS) else picked
-        answers = list(answers or [])
+        thread: str | None = None,
+        request: gr.Request | None = None,
+    ) -> tuple[list[dict], str, str, list[dict], str, str]:
+        """(chat, panel, language, the answers so far, the document in the panel, the thread's document).
+
+        `answers` (the conversation's earlier answers, read for follow-ups) were asked with the picker at `thread`
+        (None: not known, kept). A question asked after the picker moved to another document, by hand or to a
+        document just added, starts a new thread: it is never read as a follow-up to one about another document."""
+        picked = picked or ALL_DOCUMENTS
+        document = None if picked == ALL_DOCUMENTS else picked
+        answers = list(answers or []) if thread in (None, picked) else []
         text, lang, answer = self.reply(message or "", _slider_k(k), lang, document, answers)
         history = [*history, {"role": "assistant", "content": text}]
         if answer is not None:
             answers = [*answers, answer.to_dict()][-CHAT_HISTORY:]
-        panel, shown = self.article_view(answer.citations if answer else (), document or shown, lang)
-        return history, panel, lang, answers, shown
+        cited = answer.citations if answer else ()
+        panel, shown = self.article_view(cited, document or shown, request_language(request))
+        return history, panel, lang, answers, shown, picked
 
-    def example(self, sample: list[str] | None, history: list[dict], lang: str) -> tuple[str, list[dict], str]:
-        return self.add_question(sample[0] if sample else "", history, lang)
+    def example(self, sample: list[str] | None, history: list[dict], lang: str) -> tuple[str, list[dict], str, list]:
+        """An example was clicked: it is asked like a typed question, as the first of a new thread (an example is
+        a whole question, never a follow-up, and may be about another document than the conversation so far)."""
+        return (*self.add_question(sample[0] if sample else "", history, lang), [])
 
     def clear(self, picked: str | None = None, shown: str | None = None) -> tuple[list[dict], str, str, list[dict]]:
         document = None if picked in (None, "", ALL_DOCUMENTS) else picked
         return [], self.article(document=document or shown), "", []
 
-    def pick(self, picked: str | None, shown: str | None, lang: str, request: gr.Request | None = None) -> tuple:
+    def pick(self, picked: str | None, shown: str | None, request: gr.Request | None = None) -> tuple:
         """The picker changed: show that document and its examples ("All articles" keeps the one shown)."""
         import gradio as gr
 
-        lang = lang or request_language(request)
+        lang = request_language(request)
         document = shown if picked in (None, "", ALL_DOCUMENTS) else picked
         panel, shown = self.article_view((), document, lang)
         return panel, gr.Dataset(samples=self.examples(shown)), shown
@@ -237,29 +265,31 @@ class ChatApp(ProgramApi):
         done = {"document": job.document} if job.phase == "done" else None
         yield progress_html(job, lang), done
 
-    def add_file(self, path: str | None, lang: str, request: gr.Request | None = None) -> Iterator:
-        lang = lang or request_language(request)
+    # Adding a document: its progress and how it went are in the page's language, whatever the chat's.
+
+    def add_file(self, path: str | None, request: gr.Request | None = None) -> Iterator:
+        lang = request_language(request)
         yield from self._follow(self.library.add_file(path, lang), lang)
 
-    def add_text(self, text: str | None, title: str | None, lang: str, request: gr.Request | None = None) -> Iterator:
-        lang = lang or request_language(request)
+    def add_text(self, text: str | None, title: str | None, request: gr.Request | None = None) -> Iterator:
+        lang = request_language(request)
         yield from self._follow(self.library.add_text(text, title, lang), lang)
 
-    def add_url(self, url: str | None, lang: str, request: gr.Request | None = None) -> Iterator:
-        lang = lang or request_language(request)
+    def add_url(self, url: str | None, request: gr.Request | None = None) -> Iterator:
+        lang = request_language(request)
         yield from self._follow(self.library.add_url(url, lang), lang)
 
-    def after_add(self, added: dict | None, lang: str, request: gr.Request | None = None) -> tuple:
+    def after_add(self, added: dict | None, request: gr.Request | None = None) -> tuple:
         """After a document was added: the picker lists it and is set to it; the panel and the examples show it;
         the file, text and address fields are emptied. After a failure nothing changes, so the input can be fixed."""
         import gradio as gr
 
         if not added:
             return (gr.skip(),) * 8
-        lang = lang or request_language(request)
+        lang = request_language(request)
         panel, shown = self.article_view((), added["document"], lang)
         return (
-            gr.Dropdown(choices=self.choices(request_language(request)), value=shown),
+            gr.Dropdown(choices=self.choices(lang), value=shown),
             panel,
             gr.Dataset(samples=self.examples(shown)),
             shown,

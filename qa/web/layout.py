@@ -86,6 +86,7 @@ def build_app(
         lang = gr.State("")  # the conversation's language ("" until the first message: the browser's, then)
         pending = gr.State("")
         answers = gr.State([])  # this chat's earlier answers (Answer.to_dict()), oldest first: its history
+        thread = gr.State(ALL_DOCUMENTS)  # the picker's value when those answers were given (ChatApp.answer)
         shown = gr.State(first_shown)  # the document in the panel
         added = gr.State(None)  # {"document": id} once an added document is in the library
         # One translatable string per component: the browser translates a value that is a single i18n key.
@@ -177,18 +178,18 @@ def build_app(
 
         private: dict[str, Any] = {"api_visibility": "private"}
         scroll = _static("scroll.js")
-        ask_inputs = [pending, chat, k, lang, picker, answers, shown]
-        ask_outputs = [chat, article, lang, answers, shown]
+        ask_inputs = [pending, chat, k, lang, picker, answers, shown, thread]
+        ask_outputs = [chat, article, lang, answers, shown, thread]
         question.submit(app.add_question, [question, chat, lang], [question, chat, pending], **private).then(
             app.answer, ask_inputs, ask_outputs, show_progress="minimal", **private
         ).then(None, js=scroll, **private)
-        examples.click(app.example, [examples, chat, lang], [question, chat, pending], **private).then(
+        examples.click(app.example, [examples, chat, lang], [question, chat, pending, answers], **private).then(
             app.answer, ask_inputs, ask_outputs, show_progress="minimal", **private
         ).then(None, js=scroll, **private)
         clear.click(app.clear, [picker, shown], [chat, article, question, answers], **private)
         chat.clear(app.clear, [picker, shown], [chat, article, question, answers], **private)
         quiet: dict[str, Any] = {**private, "show_progress": "hidden"}  # fast updates: no spinner over the panel
-        picker.input(app.pick, [picker, shown, lang], [article, examples, shown], **quiet)
+        picker.input(app.pick, [picker, shown], [article, examples, shown], **quiet)
         picker.focus(app.refresh_picker, [picker], [picker], **quiet)
         # Adding runs in its own concurrency group and shows its own progress bar, so questions go on meanwhile.
         adding: dict[str, Any] = {
@@ -197,12 +198,12 @@ def build_app(
             "concurrency_id": "qa-add",
             "concurrency_limit": 8,
         }
-        after = ([added, lang], [picker, article, examples, shown, upload, pasted, pasted_title, url])
-        add_file.click(app.add_file, [upload, lang], [status, added], **adding).then(app.after_add, *after, **quiet)
-        add_text.click(app.add_text, [pasted, pasted_title, lang], [status, added], **adding).then(
+        after = ([added], [picker, article, examples, shown, upload, pasted, pasted_title, url])
+        add_file.click(app.add_file, [upload], [status, added], **adding).then(app.after_add, *after, **quiet)
+        add_text.click(app.add_text, [pasted, pasted_title], [status, added], **adding).then(
             app.after_add, *after, **quiet
         )
-        add_url.click(app.add_url, [url, lang], [status, added], **adding).then(app.after_add, *after, **quiet)
+        add_url.click(app.add_url, [url], [status, added], **adding).then(app.after_add, *after, **quiet)
         # The tab title cannot be an i18n key; take it from the translated heading once the page is up.
         demo.load(app.page_load, None, [picker, article, examples, shown], **quiet).then(None, js=_TITLE_JS, **private)
         gr.api(app.api_ask, api_name="ask")
