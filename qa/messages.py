@@ -289,6 +289,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "uk": "вставлений текст",
         "ru": "вставленный текст",
     },
+    # Where an uploaded document came from, above it in the document panel: {name} is the file's name.
+    "library.uploaded": {
+        "en": "uploaded file {name}",
+        "uk": "завантажений файл {name}",
+        "ru": "загруженный файл {name}",
+    },
     "library.waiting": {
         "en": "Another article is being added first; {source} is next…",
         "uk": "Спершу додається інша стаття; {source} — наступна…",
@@ -318,6 +324,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Nothing to add yet: choose a file, paste some text or enter a web address.",
         "uk": "Поки нічого додавати: виберіть файл, вставте текст або вкажіть адресу сторінки.",
         "ru": "Пока нечего добавлять: выберите файл, вставьте текст или укажите адрес страницы.",
+    },
+    "library.error.empty": {
+        "en": "{source} is empty.",
+        "uk": "{source}: файл порожній.",
+        "ru": "{source}: файл пустой.",
+    },
+    "library.error.upload_gone": {
+        "en": "{source} is no longer on the server; please choose the file again.",
+        "uk": "{source}: файлу вже немає на сервері; виберіть його ще раз.",
+        "ru": "{source}: файла уже нет на сервере; выберите его ещё раз.",
     },
     "library.error.too_large": {
         "en": "{source} is too large: the limit is {limit} MB.",

@@ -11,6 +11,8 @@ test run leaves the work tree clean; refresh the README's with QA_SCREENSHOT_DIR
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,9 +32,11 @@ from tests.test_web import (  # noqa: F401 - the servers are the session's, shar
     app_server,
     library_server,
     pages,
+    uploaded_files,
 )
 
 CHROMIUM = Path("/usr/bin/chromium")
+QA = Path(sys.executable).with_name("qa")
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -209,7 +213,7 @@ def _pick(page: Page, label: str) -> None:
     page.page.get_by_role("option", name=label, exact=True).click()
 
 
-def test_an_uploaded_file_joins_the_library_and_the_page_switches_to_it(library_page: Page, tmp_path):
+def test_an_uploaded_file_joins_the_library_and_the_page_switches_to_it(library_page: Page, library_server, tmp_path):  # noqa: F811
     page = library_page.page
     upload = tmp_path / "bees.md"
     upload.write_text(BEES_MD, encoding="utf-8")
@@ -218,6 +222,12 @@ def test_an_uploaded_file_joins_the_library_and_the_page_switches_to_it(library_
     page.locator("#qa-file").get_by_text("bees.md").wait_for()  # uploaded: the component shows it
     page.locator("#qa-add-file").click()
     assert _status(library_page, "done") == t("library.added", "uk", title="The Orchard Beekeepers")
+    # it is recorded by the name it was uploaded with, and the uploaded file is gone from the server
+    info = subprocess.run([str(QA), "index", "info", "--index-dir", str(library_server.index_dir)],
+                          capture_output=True, text=True, timeout=60).stdout  # fmt: skip
+    entry = info.split("\nbees ")[1].split("\n")
+    assert entry[1].strip() == "markdown, en, 7 sentences, upload: bees.md" and entry[2].strip() == "fresh"
+    assert str(library_server.uploads) not in info and "bees.md" not in uploaded_files(library_server)
     # the picker is set to it, the panel shows it, and the examples are made for it
     assert _picked(library_page, "The Orchard Beekeepers")
     panel = page.locator("#qa-article")
@@ -234,7 +244,7 @@ def test_an_uploaded_file_joins_the_library_and_the_page_switches_to_it(library_
     page.screenshot(path=str(DOCS / "screenshot-library.png"), full_page=True)
 
 
-def test_a_file_over_the_limit_gets_one_line_in_the_asker_language(library_page: Page, tmp_path):
+def test_a_file_over_the_limit_gets_one_line_in_the_asker_language(library_page: Page, library_server, tmp_path):  # noqa: F811
     big = tmp_path / "big.txt"
     big.write_bytes(b"A sentence about nothing in particular. " * (6 * 1024 * 1024 // 40))
     _open_library(library_page, "ui.source_file")
@@ -242,6 +252,23 @@ def test_a_file_over_the_limit_gets_one_line_in_the_asker_language(library_page:
     library_page.page.locator("#qa-file").get_by_text("big.txt").wait_for()
     library_page.page.locator("#qa-add-file").click()
     assert _status(library_page, "error") == t("library.error.too_large", "uk", source="«big.txt»", limit=5)
+    # refused, it is removed from the server, and the file field is emptied for another choice
+    library_page.page.locator("#qa-file").get_by_text("big.txt").wait_for(state="detached")
+    assert "big.txt" not in uploaded_files(library_server)
+
+
+def test_an_empty_upload_is_called_empty_in_the_page_language(library_page: Page, library_server, tmp_path):  # noqa: F811
+    """An empty file used to be "only navigation, scripts or markup" (the CLI: "source file is empty"), and upload
+    messages followed the last question's language rather than the page's."""
+    library_page.ask("Кто такой Кислица?")  # a Russian question on a Ukrainian page
+    empty = tmp_path / "notes.txt"
+    empty.write_bytes(b"  \n\n ")
+    _open_library(library_page, "ui.source_file")
+    library_page.page.locator("#qa-file input[type=file]").set_input_files(str(empty))
+    library_page.page.locator("#qa-file").get_by_text("notes.txt").wait_for()
+    library_page.page.locator("#qa-add-file").click()
+    assert _status(library_page, "error") == t("library.error.empty", "uk", source="«notes.txt»")
+    assert "notes.txt" not in uploaded_files(library_server)
 
 
 def test_the_picker_asks_one_article_and_all_of_them(browser, library_server, library_page: Page, pages: Pages):  # noqa: F811

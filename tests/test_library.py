@@ -444,3 +444,35 @@ def test_cli_add_to_a_missing_index_says_how_to_build_one(tmp_path, files):
         f"Error: no index in {tmp_path / 'none'}; build it with: qa index build --index-dir {tmp_path / 'none'}\n"
     )
     assert not (tmp_path / "none").exists()
+
+
+# --- uploads (the web app) -----------------------------------------------------------------------------------------
+
+
+def test_an_upload_is_recorded_by_its_name_and_never_goes_stale(tmp_path, files, fake_embedder):
+    """Uploads used to be recorded by the web server's temporary path, and listed as gone once it was cleaned."""
+    from qa.sources import Upload
+
+    idx = tmp_path / "idx"
+    build_index(files["storm"], idx, model="fake-hash")
+    for n, text in enumerate((BRIDGE, MARKET.replace("# ", ""))):
+        temporary = tmp_path / f"gradio-{n}" / "notes.txt"
+        temporary.parent.mkdir()
+        temporary.write_text(text, encoding="utf-8")
+        change = add_documents([Upload(str(temporary), "notes.txt")], idx)
+        temporary.unlink()  # the upload is removed once added
+        assert change.added == ["notes" if n == 0 else "notes-2"]  # two people's notes.txt are two documents
+    info = CliRunner().invoke(cli, ["index", "info", "--index-dir", str(idx)])
+    assert info.exit_code == 0
+    documents = info.stdout.split("\n\n")[1].splitlines()
+    assert documents[3:] == [
+        "notes    Bridge Reopens",
+        "         text, en, 3 sentences, upload: notes.txt",
+        "         fresh",
+        "notes-2  Market Day",
+        "         text, en, 3 sentences, upload: notes.txt",
+        "         fresh",
+    ]
+    assert info.stdout.splitlines()[-1] == "status:        fresh" and str(tmp_path / "gradio-0") not in info.stdout
+    answer = Retriever.load(idx).ask("When did the bridge reopen?", 1, document="notes")
+    assert answer.citations[0].text == "The old bridge reopened on Tuesday."  # from the stored text

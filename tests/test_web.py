@@ -129,12 +129,20 @@ def client(app_server: AppServer):
 
 @pytest.fixture(scope="session")
 def library_server(bundled_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    """An app whose library the tests add to: a copy of the bundled index, and pages from 127.0.0.1 allowed."""
+    """An app whose library the tests add to: a copy of the bundled index, and pages from 127.0.0.1 allowed. Its
+    uploads go to `server.uploads` (GRADIO_TEMP_DIR), so tests can see what stays on the server."""
     index_dir = tmp_path_factory.mktemp("library") / "index"
     shutil.copytree(bundled_index, index_dir, ignore=shutil.ignore_patterns(".lock"))
-    server = AppServer.shared(index_dir, "library", {"QA_ALLOW_PRIVATE_URLS": "1"})
+    uploads = tmp_path_factory.mktemp("library-uploads")
+    server = AppServer.shared(index_dir, "library", {"QA_ALLOW_PRIVATE_URLS": "1", "GRADIO_TEMP_DIR": str(uploads)})
+    server.uploads = uploads
     yield server
     server.stop()
+
+
+def uploaded_files(server: AppServer) -> list[str]:
+    """The names of the files the app's uploads folder holds."""
+    return sorted(p.name for p in server.uploads.rglob("*") if p.is_file())
 
 
 # --- renderers --------------------------------------------------------------------------------------------------
@@ -704,6 +712,7 @@ def _bad_upload(tmp_path: Path, name: str) -> str:
         "big.txt": b"A sentence about nothing in particular. " * (5 * 1024 * 1024 // 40 + 1),
         "menu.html": NO_TEXT_HTML,
         "empty.md": b"   \n\n",
+        "blank.txt": b"",
     }[name]
     path.write_bytes(data)
     return str(path)
@@ -718,18 +727,21 @@ def _bad_upload(tmp_path: Path, name: str) -> str:
         ("utf16.md", "library.error.encoding", {}),
         ("big.txt", "library.error.too_large", {"limit": 5}),
         ("menu.html", "library.error.no_text", {}),
-        ("empty.md", "library.error.no_text", {}),
+        ("empty.md", "library.error.empty", {}),  # was "only navigation, scripts or markup"; the CLI: "is empty"
+        ("blank.txt", "library.error.empty", {}),
     ],
 )
 def test_bad_uploads_get_one_line_naming_the_file_and_leave_the_index(library, tmp_path, name, key, fields):
-    from qa.web import progress_html
+    from types import SimpleNamespace
 
     before = _live(library)
-    job = _finish(library.library.add_file(_bad_upload(tmp_path, name), "uk"))
-    assert job.phase == "failed" and job.error == (key, {"source": f"«{name}»", **fields})
-    line = html.unescape(re.sub(r"<[^>]+>", "", progress_html(job, "uk")))
+    ukrainian_page = SimpleNamespace(headers={"accept-language": "uk-UA,uk;q=0.9"})
+    *_, (status, added) = list(library.add_file(_bad_upload(tmp_path, name), ukrainian_page))
+    assert added is None
+    line = html.unescape(re.sub(r"<[^>]+>", "", status))
     assert line == t(key, "uk", source=f"«{name}»", **fields) and "\n" not in line
     assert _live(library) == before
+    assert (tmp_path / name).exists()  # a file outside gradio's upload folder is never removed
 
 
 @pytest.mark.parametrize(
@@ -922,6 +934,39 @@ def test_json_api_refuses_bad_requests_with_a_json_error(library_server, body, s
     expected = message or t("error.question_too_long", "uk", length=2500, limit=MAX_QUESTION_CHARS)
     assert payload["error"] == expected
     assert "Traceback" not in library_server.output()
+
+
+def test_an_upload_over_the_hard_limit_is_refused_before_it_is_all_received(library_server):
+    """gradio stops reading an upload at twice the app's limit and says 413; nothing of it stays on the server (a
+    refused 30 MB file used to stay in gradio's folder for good)."""
+    import http.client
+
+    boundary = "qa-test-boundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="huge.txt"\r\n'
+        "Content-Type: text/plain\r\n\r\n"
+    ).encode()
+    size = 30 * 1024 * 1024
+    connection = http.client.HTTPConnection("127.0.0.1", library_server.port, timeout=60)
+    connection.putrequest("POST", "/gradio_api/upload")
+    connection.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
+    connection.putheader("Content-Length", str(len(head) + size + len(boundary) + 8))
+    connection.endheaders()
+    sent = 0
+    try:
+        connection.send(head)
+        chunk = b"A sentence about nothing in particular. " * 26_000  # about 1 MB
+        while sent < size:
+            connection.send(chunk[: size - sent])
+            sent += len(chunk[: size - sent])
+        connection.send(f"\r\n--{boundary}--\r\n".encode())
+    except OSError:  # the server answered and hung up before the end: as it should
+        pass
+    response = connection.getresponse()
+    assert response.status == 413 and "maximum allowed size" in response.read().decode()
+    connection.close()
+    time.sleep(0.5)
+    assert "huge.txt" not in uploaded_files(library_server)
 
 
 def test_json_api_is_post_only(library_server):

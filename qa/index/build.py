@@ -25,11 +25,11 @@ from qa.index.storage import (
     store_text,
 )
 from qa.index.vectors import VIEWS, BuildProgress, embed_documents
-from qa.sources import Block, Document, load_source
+from qa.sources import Block, Document, Upload, is_upload, load_source, uploaded_name
 from qa.sources.cache import deferred_writes
 from qa.sources.files import sha256
 
-SourceSpec = str | Path | Document
+SourceSpec = str | Path | Upload | Document
 
 # --- Reading sources --------------------------------------------------------------------------------------------
 
@@ -56,7 +56,7 @@ def _expand(specs: Sequence[SourceSpec]) -> list[tuple[SourceSpec, bool]]:
     out: list[tuple[SourceSpec, bool]] = []
     seen: set[str] = set()
     for spec in specs:
-        if isinstance(spec, Document):
+        if isinstance(spec, Document | Upload):  # read as it is: an upload keeps the name it was given
             out.append((spec, False))
             continue
         in_folder = False
@@ -150,8 +150,9 @@ def _drop_duplicate_texts(docs: Sequence[Document], live: Manifest | None, skipp
 
 
 def _by_source(doc: Document) -> bool:
-    """Whether a document is known by its source (a file or a URL read again replaces it); pasted text is not."""
-    return doc.kind != "pasted"
+    """Whether a document is known by its source (a file or a URL read again replaces it). Pasted text and uploads
+    are not: two people's "notes.txt" are two documents."""
+    return doc.kind != "pasted" and not is_upload(doc.source)
 
 
 def _same_text(doc: Document, entry: DocumentEntry) -> str:
@@ -171,6 +172,8 @@ def _document_id(doc: Document, taken: set[str]) -> str:
 
     if doc.kind == "pasted":
         base = "pasted-" + _slug(doc.title)[:30]
+    elif is_upload(doc.source):
+        base = _slug(Path(uploaded_name(doc.source)).stem)
     elif doc.source.startswith(("http://", "https://")):
         parts = urlsplit(doc.source)
         tail = parts.path.rstrip("/").rsplit("/", 1)[-1]
@@ -259,7 +262,7 @@ def build_index(
     """
     started = time.perf_counter()
     index_dir = _prepare_dir(index_dir)
-    specs = [sources] if isinstance(sources, str | Path | Document) else list(sources)
+    specs = [sources] if isinstance(sources, str | Path | Upload | Document) else list(sources)
     if not specs:
         raise SourceError("no source to index")
     cache_ready = index_dir if index_dir.is_dir() else None
@@ -311,7 +314,7 @@ def add_documents(
                 f"rebuild with: {_rebuild(index_dir, index.manifest)}"
             )
         parts = _kept_parts(index)
-        by_source = {p.entry.source: i for i, p in enumerate(parts) if p.entry.kind != "pasted"}  # as _by_source
+        by_source = {p.entry.source: i for i, p in enumerate(parts) if p.entry.readable_again}  # as _by_source
         by_text = {p.entry.text_sha256: p.entry for p in parts}
         new, unchanged, refreshed = [], [], False
         for doc in docs:

@@ -14,6 +14,7 @@ from pathlib import Path
 from qa.embed import model_id_for
 from qa.errors import QAError
 from qa.paths import DEFAULT_MODEL
+from qa.sources.document import is_upload
 from qa.sources.files import read_bytes, sha256
 
 # Bump when what is stored changes meaning (views, text layout): older indexes are then rebuilt or refused.
@@ -35,7 +36,7 @@ class DocumentEntry:
     id: str  # short, unique in the library: what `qa index remove` and `ask(document=...)` take
     title: str
     kind: str  # "text" | "markdown" | "html" | "pasted"
-    source: str  # the file path or URL it was read from, or "pasted text"
+    source: str  # the file path or URL it was read from, "upload: NAME", or "pasted text"
     sha256: str  # of the source's bytes when indexed: a file whose bytes differ now is stale
     text: str  # its stored text, in the index's texts/ folder
     text_sha256: str
@@ -51,7 +52,13 @@ class DocumentEntry:
 
     @property
     def is_file(self) -> bool:
-        return self.kind != "pasted" and not self.source.startswith(("http://", "https://"))
+        """Read from a file on this machine, which can change or go (an upload's temporary file is not one)."""
+        return self.readable_again and not self.source.startswith(("http://", "https://"))
+
+    @property
+    def readable_again(self) -> bool:
+        """Whether its source can be given to `qa index` again (a file or a URL, not an upload or pasted text)."""
+        return self.kind != "pasted" and not is_upload(self.source)
 
 
 @dataclass(frozen=True)
@@ -180,8 +187,7 @@ def rebuild_command(index_dir: Path, source: str | Sequence[str] | None = None, 
 
 
 def _rebuild(index_dir: Path, manifest: Manifest) -> str:
-    return rebuild_command(index_dir, [d.source for d in manifest.documents if d.is_file or d.kind != "pasted"],
-                           manifest.model)  # fmt: skip
+    return rebuild_command(index_dir, [d.source for d in manifest.documents if d.readable_again], manifest.model)
 
 
 def _quote(arg: str) -> str:

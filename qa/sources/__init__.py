@@ -11,8 +11,8 @@ from pathlib import Path
 
 from qa.errors import SourceError
 from qa.sources.cache import cached_document
-from qa.sources.document import PASTED, Document, make_document
-from qa.sources.files import decode_html, decode_text, decode_utf8, read_bytes, sha256
+from qa.sources.document import PASTED, UPLOADED, Document, is_upload, make_document, uploaded_name
+from qa.sources.files import Upload, decode_html, decode_text, decode_utf8, read_bytes, sha256
 from qa.sources.segment import MAX_SENTENCE_CHARS, Block, Sentence
 from qa.sources.url import HTML_TYPES, MARKDOWN_TYPES, Fetched, fetch, is_url
 
@@ -21,11 +21,15 @@ __all__ = [
     "Document",
     "MAX_SENTENCE_CHARS",
     "PASTED",
+    "UPLOADED",
     "Sentence",
     "SourceError",
+    "Upload",
     "from_text",
+    "is_upload",
     "load_source",
     "split_text",
+    "uploaded_name",
 ]
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
@@ -33,8 +37,9 @@ HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".shtml")
 SOURCE_SUFFIXES = (".txt", ".text", *MARKDOWN_SUFFIXES, *HTML_SUFFIXES)  # what a folder source contributes
 
 
-def load_source(spec: str | Path, *, allow_private: bool = True, cache: Path | None = None) -> Document:
-    """A file path or an http(s) URL as a Document. Raises SourceError with one line naming the source.
+def load_source(spec: str | Path | Upload, *, allow_private: bool = True, cache: Path | None = None) -> Document:
+    """A file path, an uploaded file or an http(s) URL as a Document. Raises SourceError with one line naming the
+    source.
 
     `allow_private=False` refuses URLs that lead to this machine or a private network (the web app's rule).
     `cache`: a folder of Documents already made from the same bytes (qa.sources.cache), to skip splitting.
@@ -43,6 +48,8 @@ def load_source(spec: str | Path, *, allow_private: bool = True, cache: Path | N
         return _from_url(spec, allow_private, cache)
     path, data = read_bytes(spec)
     where = str(path)
+    if isinstance(spec, Upload):  # known by the name it was given (its kind too), not by where it lies now
+        where, path = UPLOADED + spec.name, Path(spec.name)
     kind = _file_kind(path, data)
     digest = sha256(data)
 

@@ -14,7 +14,7 @@ KINDS = ("text", "markdown", "html", "pasted")
 
 @dataclass(frozen=True)
 class Document:
-    source: str  # what was indexed: an absolute file path, an http(s) URL, or "pasted text"
+    source: str  # what was indexed: an absolute file path, an http(s) URL, "upload: NAME" or "pasted text"
     kind: str  # "text" | "markdown" | "html" | "pasted"
     text: str  # the stored text: every sentence is text[start:end]
     sha256: str  # of the source's bytes as read or fetched: tells whether a file changed since
@@ -29,6 +29,8 @@ class Document:
         """The stored text is the source file's own text, byte for byte, so citations can point at the file."""
         if self.kind != "text" or self.source.startswith(("http://", "https://")) or self.source == PASTED:
             return False
+        if is_upload(self.source):
+            return False
         return hashlib.sha256(self.text.encode("utf-8", "surrogatepass")).hexdigest() == self.sha256
 
     @property
@@ -37,6 +39,18 @@ class Document:
 
 
 PASTED = "pasted text"
+# A file a person uploaded (the web app) is recorded by the name it was given, never by where the web server kept
+# it for a while: "upload: report.txt". Its stored text is what it answers from; nothing on disk can go stale.
+UPLOADED = "upload: "
+
+
+def is_upload(source: str) -> bool:
+    return source.startswith(UPLOADED)
+
+
+def uploaded_name(source: str) -> str:
+    """The file name of an uploaded document's source ("upload: report.txt" -> "report.txt")."""
+    return source.removeprefix(UPLOADED)
 
 
 def make_document(

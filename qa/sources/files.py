@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
 import re
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 from qa.errors import SourceError
@@ -34,9 +36,29 @@ def read_bytes(path: str | Path) -> tuple[Path, bytes]:
         raise SourceError(f"source is a directory, not a text file: {path}") from None
     except OSError as exc:
         raise SourceError(f"cannot read source file {path}: {exc.strerror or exc}") from None
-    if not data.strip():
+    if is_blank(data):
         raise SourceError(f"source file is empty: {path}")
     return path, data
+
+
+def is_blank(data: bytes) -> bool:
+    """Nothing but white space: what every face calls an empty file."""
+    return not data.strip()
+
+
+@dataclass(frozen=True)
+class Upload(os.PathLike):
+    """A file a person uploaded: where the web server keeps it for now, and the name it was given.
+
+    A path-like, so whatever checks a file (its size, its suffix, its first bytes) checks this one as it is; and
+    load_source records it as "upload: NAME" (qa.sources.document.UPLOADED), never by its temporary path, which is
+    gone once the upload is cleaned up. Pass it on as it is (not str() of it) to keep the name."""
+
+    path: str
+    name: str
+
+    def __fspath__(self) -> str:
+        return self.path
 
 
 def sha256(data: bytes) -> str:

@@ -5,6 +5,7 @@
     examples.py   the example questions offered for a document
     addresses.py  which web addresses may be added (http(s), and not the app itself)
     jobs.py       adding a document in the background: the job, its progress, what went wrong
+    uploads.py    uploaded files: removed from the server once their add is over
     api.py        requests from programs: the /ask endpoint and POST /api/ask, their checks and statuses
     handlers.py   ChatApp: the page's event handlers, on top of the API's
     layout.py     the Gradio Blocks, which handler each event calls, how the page is launched

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.answer import Answer, Citation
@@ -19,9 +20,11 @@ from qa.errors import QAError, QuestionError
 from qa.language import question_language, reply_language
 from qa.messages import t
 from qa.retrieval import MAX_K
+from qa.sources import Upload
+from qa.sources.files import is_blank
 from qa.web.api import DEFAULT_K, ProgramApi
 from qa.web.examples import document_examples
-from qa.web.jobs import AddJob, Library, progress_html
+from qa.web.jobs import MAX_UPLOAD_BYTES, AddJob, Library, progress_html
 from qa.web.language import request_language
 from qa.web.render import (
     article_html,
@@ -31,6 +34,7 @@ from qa.web.render import (
     question_markdown,
     reply_markdown,
 )
+from qa.web.uploads import discard_when_done
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -54,6 +58,11 @@ def import_gradio() -> Any:
     # the (postponed) annotations in this module's namespace: the name must exist here once gradio is loaded.
     globals()["gr"] = gradio
     return gradio
+
+
+def file_label(name: str, lang: str) -> str:
+    """A file as the add messages name it: quoted as the language quotes (as qa.web.jobs.Library does)."""
+    return f"«{name}»" if lang in ("uk", "ru") else f"“{name}”"
 
 
 def _slider_k(k: float | None) -> int:
@@ -269,7 +278,25 @@ class ChatApp(ProgramApi):
 
     def add_file(self, path: str | None, request: gr.Request | None = None) -> Iterator:
         lang = request_language(request)
-        yield from self._follow(self.library.add_file(path, lang), lang)
+        job = self._file_job(path, lang)
+        try:
+            yield from self._follow(job, lang)
+        finally:
+            discard_when_done(job, path)  # added or refused, the library needs only its text (qa.web.uploads)
+
+    def _file_job(self, path: str | None, lang: str) -> AddJob:
+        """The job adding an uploaded file, recorded by the name it was uploaded with ("upload: NAME")."""
+        if not path:
+            return self.library.add_file(None, lang)  # says there is nothing to add
+        name = Path(path).name
+        try:
+            # As `qa index add` says "source file is empty" for it: one cause, one message.
+            blank = os.path.getsize(path) <= MAX_UPLOAD_BYTES and is_blank(Path(path).read_bytes())
+        except OSError:  # removed after an earlier try, or by gradio's sweep
+            return AddJob(file_label(name, lang)).fail("library.error.upload_gone")
+        if blank:
+            return AddJob(file_label(name, lang)).fail("library.error.empty")
+        return self.library.add_file(Upload(path, name), lang)  # type: ignore[arg-type] - a path-like
 
     def add_text(self, text: str | None, title: str | None, request: gr.Request | None = None) -> Iterator:
         lang = request_language(request)
@@ -279,13 +306,15 @@ class ChatApp(ProgramApi):
         lang = request_language(request)
         yield from self._follow(self.library.add_url(url, lang), lang)
 
-    def after_add(self, added: dict | None, request: gr.Request | None = None) -> tuple:
+    def after_add(self, added: dict | None, upload: str | None = None, request: gr.Request | None = None) -> tuple:
         """After a document was added: the picker lists it and is set to it; the panel and the examples show it;
-        the file, text and address fields are emptied. After a failure nothing changes, so the input can be fixed."""
+        the file, text and address fields are emptied. After a failure nothing changes, so the input can be fixed,
+        but a refused file (removed from the server by then) leaves the file field, to be chosen again."""
         import gradio as gr
 
         if not added:
-            return (gr.skip(),) * 8
+            gone = upload is not None and not os.path.exists(upload)
+            return (*(gr.skip(),) * 4, None if gone else gr.skip(), *(gr.skip(),) * 3)
         lang = request_language(request)
         panel, shown = self.article_view((), added["document"], lang)
         return (

@@ -13,6 +13,8 @@ from qa.messages import t
 from qa.web.api import DEFAULT_K, api_routes
 from qa.web.examples import MAX_EXAMPLES
 from qa.web.handlers import ALL_DOCUMENTS, ChatApp, import_gradio
+from qa.web.jobs import MAX_UPLOAD_BYTES
+from qa.web.uploads import UPLOAD_MAX_AGE
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -21,7 +23,10 @@ if TYPE_CHECKING:
 
 STATIC = Path(__file__).resolve().with_name("static")
 UI_MAX_K = 10  # the slider's range; the API accepts up to MAX_K
-_HARD_UPLOAD_BYTES = 50 * 1024 * 1024
+# gradio refuses a bigger upload itself, in English, before receiving it whole (in the browser, or on the server as
+# the bytes arrive). Up to it the app's own limit (qa.web.jobs.MAX_UPLOAD_BYTES) says so in the page's language,
+# and the file is removed at once (qa.web.uploads).
+_HARD_UPLOAD_BYTES = 2 * MAX_UPLOAD_BYTES
 
 # Static UI text, translated in the browser by gr.I18n from the browser's language.
 UI_KEYS = (
@@ -82,7 +87,10 @@ def build_app(
     app = ChatApp(service or default_service(), allow_private_urls=allow_private_urls, own_port=own_port)
     i18n = gr.I18n(**translations())
     first_panel, first_shown = app.article_view()
-    with gr.Blocks(title=t("ui.title", "en"), analytics_enabled=False) as demo:
+    # delete_cache: gradio removes the app's uploads that nobody added (an add removes its own: qa.web.uploads),
+    # hourly, and all of them when the app stops.
+    sweep = (UPLOAD_MAX_AGE, UPLOAD_MAX_AGE)
+    with gr.Blocks(title=t("ui.title", "en"), analytics_enabled=False, delete_cache=sweep) as demo:
         lang = gr.State("")  # the conversation's language ("" until the first message: the browser's, then)
         pending = gr.State("")
         answers = gr.State([])  # this chat's earlier answers (Answer.to_dict()), oldest first: its history
@@ -198,7 +206,7 @@ def build_app(
             "concurrency_id": "qa-add",
             "concurrency_limit": 8,
         }
-        after = ([added], [picker, article, examples, shown, upload, pasted, pasted_title, url])
+        after = ([added, upload], [picker, article, examples, shown, upload, pasted, pasted_title, url])
         add_file.click(app.add_file, [upload], [status, added], **adding).then(app.after_add, *after, **quiet)
         add_text.click(app.add_text, [pasted, pasted_title], [status, added], **adding).then(
             app.after_add, *after, **quiet
@@ -221,9 +229,6 @@ def launch_kwargs(demo: gr.Blocks) -> dict[str, Any]:
         "share": False,
         "show_error": False,  # tracebacks stay in the server log; handlers reply kindly instead
         "footer_links": ["api", "settings"],
-        # gradio refuses bigger uploads itself, in English; up to this the app's own limit
-        # (qa.web.jobs.MAX_UPLOAD_BYTES) says so in the asker's language. The same cap as for a source file
-        # (qa.sources.files).
         "max_file_size": _HARD_UPLOAD_BYTES,
         # FastAPI(routes=...): POST /api/ask lives on the same server as the page.
         "app_kwargs": {"routes": api_routes(demo.qa_app)},

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from qa.answer import Answer, Citation
 from qa.messages import t
 from qa.reply import QuoteLine, build_reply
-from qa.sources import Block
+from qa.sources import Block, is_upload, uploaded_name
 
 if TYPE_CHECKING:
     from qa.index import DocumentEntry
@@ -131,9 +131,12 @@ def document_heading_html(entry: DocumentEntry, lang: str, first_paragraph: str 
 
 
 def source_label(entry: DocumentEntry, lang: str) -> str:
-    """How a document's origin is named to a person: a file name, a web address, or "pasted text"."""
+    """How a document's origin is named to a person: a file name, a web address, "uploaded file NAME" or "pasted
+    text"."""
     if entry.kind == "pasted":
         return t("library.pasted", lang)
+    if is_upload(entry.source):
+        return t("library.uploaded", lang, name=uploaded_name(entry.source))
     if entry.source.startswith(("http://", "https://")):
         return entry.source if len(entry.source) <= 90 else entry.source[:89] + "…"
     return Path(entry.source).name
