@@ -376,12 +376,34 @@ def chat_command(k: int, document: str | None, as_json: bool, index_dir: Path | 
     help="Let people add pages from this machine or a private network (env QA_ALLOW_PRIVATE_URLS=1). "
     "Default: such URLs are refused.",
 )
-def serve_command(host: str, port: int, allow_private_urls: bool) -> None:
-    """Start the web app (Gradio chat) on the default index: the bundled article, and what people add to it."""
+@click.option(
+    "--owner-token",
+    envvar="QA_OWNER_TOKEN",
+    help="Only whoever opens the page as http://HOST:PORT/?owner=TOKEN may add documents (env QA_OWNER_TOKEN, "
+    "which keeps it out of the process list). Default: needed only when --host is not loopback, and then made at "
+    "start and printed.",
+)
+@click.option(
+    "--read-only",
+    envvar="QA_READ_ONLY",
+    is_flag=True,
+    help="Nobody may add documents; asking stays open (env QA_READ_ONLY=1).",
+)
+def serve_command(host: str, port: int, allow_private_urls: bool, owner_token: str | None, read_only: bool) -> None:
+    """Start the web app (Gradio chat) on the default index: the bundled article, and what people add to it.
+
+    Anyone who can reach the app may ask. Adding documents is the owner's once the app listens beyond loopback
+    (--host 0.0.0.0): open the address printed at start, which carries the owner token."""
     from qa.web import serve
 
     with _domain_errors():
-        serve(host=host, port=port, allow_private_urls=allow_private_urls)
+        serve(
+            host=host,
+            port=port,
+            allow_private_urls=allow_private_urls,
+            owner_token=owner_token or None,
+            read_only=read_only,
+        )
 
 
 def _localised_error(exc: Exception, question: str) -> str:

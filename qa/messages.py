@@ -325,6 +325,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "uk": "Поки нічого додавати: виберіть файл, вставте текст або вкажіть адресу сторінки.",
         "ru": "Пока нечего добавлять: выберите файл, вставьте текст или укажите адрес страницы.",
     },
+    # An add sent without the owner's token (qa.web.access).
+    "library.error.owner_only": {
+        "en": "Only the library’s owner can add documents here; asking is open to everyone.",
+        "uk": "Додавати документи сюди може лише власник бібліотеки; запитувати може кожен.",
+        "ru": "Добавлять документы сюда может только владелец библиотеки; спрашивать может каждый.",
+    },
     "library.error.empty": {
         "en": "{source} is empty.",
         "uk": "{source}: файл порожній.",

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from qa.messages import t
+from tests.test_access import owned_server  # noqa: F401 - an app on 0.0.0.0 with an owner token
 from tests.test_web import (  # noqa: F401 - the servers are the session's, shared with test_web.py
     AUTOMATED,
     BEES_MD,
@@ -375,3 +376,24 @@ def test_a_newly_added_text_starts_a_new_thread(library_page: Page):
     reply = library_page.last_reply()
     assert t("answer.follow_up", "uk", question="Хто такий Кислиця?") not in reply
     assert "Hrytsenko" in reply or "forty minutes" in reply  # it asks the new text
+
+
+def test_only_the_owner_is_offered_adding(browser, owned_server):  # noqa: F811
+    """On an app listening beyond loopback, a visitor asks but is not offered "Use another article"; the owner,
+    opening the address with the token, is."""
+    from tests.test_access import TOKEN
+
+    visitor = Page(browser, owned_server.url, LAPTOP, "en-GB")
+    try:
+        visitor.ask("Who is Kyslytsya?")
+        assert "Kyslytsya" in visitor.last_reply()
+        assert visitor.page.locator("#qa-library").count() == 0
+        assert visitor.page.get_by_text(t("ui.library_heading", "en"), exact=True).count() == 0
+    finally:
+        visitor.close()
+    owner = Page(browser, f"{owned_server.url}?owner={TOKEN}", LAPTOP, "en-GB")
+    try:
+        owner.page.get_by_text(t("ui.library_heading", "en"), exact=True).wait_for()
+        assert owner.outside == []
+    finally:
+        owner.close()

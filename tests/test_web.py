@@ -54,7 +54,7 @@ class AppServer:
 
     _shared: dict[str, AppServer] = {}
 
-    def __init__(self, index_dir: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, index_dir: Path, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> None:
         self.index_dir = index_dir
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
@@ -69,7 +69,7 @@ class AppServer:
         env.pop("QA_HOST", None)  # the default must be localhost
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, str(REPO / "app.py")], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT
+                [sys.executable, str(REPO / "app.py"), *args], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT
             )
         self._wait_until_ready(timeout=120)
 

@@ -22,6 +22,7 @@ from qa.messages import t
 from qa.retrieval import MAX_K
 from qa.sources import Upload
 from qa.sources.files import is_blank
+from qa.web.access import OPEN, Access
 from qa.web.api import DEFAULT_K, ProgramApi
 from qa.web.examples import document_examples
 from qa.web.jobs import MAX_UPLOAD_BYTES, AddJob, Library, progress_html
@@ -76,10 +77,16 @@ class ChatApp(ProgramApi):
     """The handlers behind the page, the /ask endpoint and POST /api/ask, around one service (a LiveRetriever)."""
 
     def __init__(
-        self, service: LiveRetriever, *, allow_private_urls: bool = False, own_port: int | None = None
+        self,
+        service: LiveRetriever,
+        *,
+        allow_private_urls: bool = False,
+        own_port: int | None = None,
+        access: Access = OPEN,
     ) -> None:
         super().__init__(service)
         self.library = Library(service, allow_private_urls=allow_private_urls, own_port=own_port)
+        self.access = access  # who may add documents (qa.web.access); asking is open to all
         self._texts: dict[str, str] = {}  # stored texts by file name, which is their SHA-256: never stale
 
     # -- the library, as the page shows it
@@ -266,6 +273,7 @@ class ChatApp(ProgramApi):
             panel,
             gr.Dataset(samples=self.examples(shown)),
             shown,
+            gr.Accordion(visible=self.access.may_change(request)),  # "Use another article": the owner's only
         )
 
     def _follow(self, job: AddJob, lang: str) -> Iterator[tuple[str, dict | None]]:
@@ -278,7 +286,7 @@ class ChatApp(ProgramApi):
 
     def add_file(self, path: str | None, request: gr.Request | None = None) -> Iterator:
         lang = request_language(request)
-        job = self._file_job(path, lang)
+        job = self._file_job(path, lang) if self.access.may_change(request) else self._refused()
         try:
             yield from self._follow(job, lang)
         finally:
@@ -300,11 +308,18 @@ class ChatApp(ProgramApi):
 
     def add_text(self, text: str | None, title: str | None, request: gr.Request | None = None) -> Iterator:
         lang = request_language(request)
-        yield from self._follow(self.library.add_text(text, title, lang), lang)
+        allowed = self.access.may_change(request)
+        yield from self._follow(self.library.add_text(text, title, lang) if allowed else self._refused(), lang)
 
     def add_url(self, url: str | None, request: gr.Request | None = None) -> Iterator:
         lang = request_language(request)
-        yield from self._follow(self.library.add_url(url, lang), lang)
+        allowed = self.access.may_change(request)
+        yield from self._follow(self.library.add_url(url, lang) if allowed else self._refused(), lang)
+
+    @staticmethod
+    def _refused() -> AddJob:
+        # The page hides adding from those who may not; this is for a request sent without the page.
+        return AddJob("").fail("library.error.owner_only")
 
     def after_add(self, added: dict | None, upload: str | None = None, request: gr.Request | None = None) -> tuple:
         """After a document was added: the picker lists it and is set to it; the panel and the examples show it;

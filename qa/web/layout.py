@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.messages import t
+from qa.web.access import OPEN, Access
 from qa.web.api import DEFAULT_K, api_routes
 from qa.web.examples import MAX_EXAMPLES
 from qa.web.handlers import ALL_DOCUMENTS, ChatApp, import_gradio
@@ -78,13 +79,18 @@ def translations() -> dict[str, dict[str, str]]:
 
 
 def build_app(
-    service: LiveRetriever | None = None, *, allow_private_urls: bool = False, own_port: int | None = None
+    service: LiveRetriever | None = None,
+    *,
+    allow_private_urls: bool = False,
+    own_port: int | None = None,
+    access: Access = OPEN,
 ) -> gr.Blocks:
-    """The Blocks app; its handlers are `demo.qa_app` (a ChatApp). Launch it with `launch_kwargs(demo)`."""
+    """The Blocks app; its handlers are `demo.qa_app` (a ChatApp). Launch it with `launch_kwargs(demo)`.
+    `access`: who may add documents (qa.web.access)."""
     gr = import_gradio()
     from qa.service import default_service
 
-    app = ChatApp(service or default_service(), allow_private_urls=allow_private_urls, own_port=own_port)
+    app = ChatApp(service or default_service(), allow_private_urls=allow_private_urls, own_port=own_port, access=access)
     i18n = gr.I18n(**translations())
     first_panel, first_shown = app.article_view()
     # delete_cache: gradio removes the app's uploads that nobody added (an add removes its own: qa.web.uploads),
@@ -149,7 +155,11 @@ def build_app(
                     samples_per_page=MAX_EXAMPLES,
                     elem_id="qa-examples",
                 )
-                with gr.Accordion(i18n("ui.library_heading"), open=False, elem_id="qa-library"):
+                # Shown to those who may add (qa.web.access): page_load decides per visitor.
+                library_panel = gr.Accordion(
+                    i18n("ui.library_heading"), open=False, elem_id="qa-library", visible=access.may_change(None)
+                )
+                with library_panel:
                     gr.Markdown(i18n("ui.library_hint"), elem_classes="qa-panel-hint")
                     with gr.Tabs():
                         with gr.Tab(i18n("ui.source_file"), elem_id="qa-tab-file"):
@@ -213,7 +223,9 @@ def build_app(
         )
         add_url.click(app.add_url, [url], [status, added], **adding).then(app.after_add, *after, **quiet)
         # The tab title cannot be an i18n key; take it from the translated heading once the page is up.
-        demo.load(app.page_load, None, [picker, article, examples, shown], **quiet).then(None, js=_TITLE_JS, **private)
+        demo.load(app.page_load, None, [picker, article, examples, shown, library_panel], **quiet).then(
+            None, js=_TITLE_JS, **private
+        )
         gr.api(app.api_ask, api_name="ask")
     demo.qa_app = app
     return demo
