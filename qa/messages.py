@@ -473,7 +473,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "uk": "Запит завеликий: дозволено не більше {limit} КБ.",
         "ru": "Запрос слишком большой: допустимо не больше {limit} КБ.",
     },
-    # Examples for a document nobody wrote questions for (qa.web.document_examples); nothing document-specific.
+    # Examples for a document nobody wrote questions for (qa.web.examples), each offered only if the document
+    # answers it: {topic} is a name or a term it uses, {title} its title, {year} a year it names.
     "example.about": {
         "en": "What is this article about?",
         "uk": "Про що ця стаття?",
@@ -484,15 +485,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "uk": "Яка головна думка статті «{title}»?",
         "ru": "Какова главная мысль статьи «{title}»?",
     },
-    "example.heading": {
-        "en": "What does the article say about “{heading}”?",
-        "uk": "Що в статті сказано про «{heading}»?",
-        "ru": "Что в статье сказано про «{heading}»?",
+    # Phrasings chosen by how often the document's own answer is given to them (not abstained) on the dev documents.
+    "example.topic": {
+        "en": "Tell me about “{topic}”.",
+        "uk": "Розкажіть про «{topic}».",
+        "ru": "Расскажите про «{topic}».",
     },
-    "example.who": {
-        "en": "Who is mentioned in the article?",
-        "uk": "Кого згадано в статті?",
-        "ru": "Кто упоминается в статье?",
+    "example.year": {
+        "en": "What happened in {year}?",
+        "uk": "Що сталося {year} року?",
+        "ru": "Что произошло в {year} году?",
     },
     # --- language names, as they stand alone ("Мова запитання: українська")
     "language.en": {"en": "English", "uk": "англійська", "ru": "английский"},

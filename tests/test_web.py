@@ -250,9 +250,8 @@ def test_every_ui_text_exists_in_three_languages():
     assert set(translations()) == {"en", "uk", "ru"}
     for lang, table in translations().items():
         assert set(table) == set(UI_KEYS) and all(table.values()), lang
-    for _, key in EXAMPLES:
+    for key in EXAMPLES:
         assert all(t(key, lang) for lang in ("en", "uk", "ru")), key
-    assert {code for code, _ in EXAMPLES} == {"en", "uk", "ru"}
 
 
 # --- handlers, in-process with the real service -----------------------------------------------------------------
@@ -366,9 +365,10 @@ def test_service_failure_is_a_kind_reply_not_a_trace(caplog):
 def test_examples_on_the_page_are_answered(chat_app):
     from qa.web import EXAMPLES
 
-    for code, key in EXAMPLES:
-        answer = chat_app.service.ask(t(key, code), 3)
-        assert answer.language == code and answer.answered, (key, code)
+    for code in ("en", "uk", "ru"):  # the page shows them in its own language
+        for key in EXAMPLES:
+            answer = chat_app.service.ask(t(key, code), 3)
+            assert answer.language == code and answer.answered, (key, code)
 
 
 # --- the real app, through gradio_client ------------------------------------------------------------------------
@@ -545,37 +545,22 @@ def test_accepted_language(header, lang):
     assert accepted_language(header) == lang
 
 
-def _entry(doc, source: str, title: str = ""):
-    from qa.index import DocumentEntry
-
-    return DocumentEntry("doc", title or doc.title, doc.kind, source, "", "", "", doc.language, 0, 1, 1)
-
-
-def test_examples_for_a_document_nobody_wrote_questions_for(tmp_path):
-    from qa.web import EXAMPLES, document_examples
+def test_candidate_questions_come_from_the_document_s_own_words(tmp_path):
+    from qa.web.examples import candidates
 
     page = tmp_path / "cape-wren.html"
     page.write_bytes(CAPE_WREN_HTML)
     doc = load_source(page)
-    pairs = document_examples(_entry(doc, str(page)), doc.text, doc.paragraphs)
-    assert pairs == [
-        ("en", t("example.about", "en")),
-        ("uk", t("example.title", "uk", title=CAPE_WREN_TITLE)),
-        ("ru", t("example.heading", "ru", heading="Life on the rock")),
-        ("en", t("example.heading", "en", heading="Automation")),
-        ("uk", t("example.who", "uk")),
-    ]
-    # no headings and a title too long to quote: the two questions that fit any article
-    plain = from_text("A ferry crosses the river every hour. " * 3, "x" * 200)
-    assert document_examples(_entry(plain, "pasted text"), plain.text, plain.paragraphs) == [
-        ("en", t("example.about", "en")),
-        ("uk", t("example.who", "uk")),
-    ]
-    # the bundled article keeps its hand-written examples
-    bundled = load_source(DEFAULT_SOURCE)
-    assert document_examples(_entry(bundled, str(DEFAULT_SOURCE)), bundled.text, bundled.paragraphs) == [
-        (code, t(key, code)) for code, key in EXAMPLES
-    ]
+    tried = [(c.key, c.fields, c.word) for c in candidates(doc.text, doc.paragraphs, doc.title)]
+    assert tried == [
+        ("example.year", {"year": "1871"}, "1871"),
+        ("example.year", {"year": "1903"}, "1903"),
+        ("example.topic", {"topic": "Margaret Ellis"}, "Margaret Ellis"),  # not "Cape Wren": the title's
+        ("example.topic", {"topic": "keeper"}, "keeper"),
+        ("example.topic", {"topic": "lighthouse"}, "lighthouse"),
+        ("example.title", {"title": CAPE_WREN_TITLE}, ""),
+        ("example.about", {}, ""),
+    ]  # no heading: asked about, a heading quotes itself first
 
 
 @pytest.fixture(scope="module")
@@ -654,7 +639,7 @@ def test_adding_a_web_page_switches_the_panel_and_the_examples(library, pages):
     ]
     panel, shown = library.article_view((), job.document)
     assert shown == job.document and AUTOMATED in html.unescape(panel) and "Kyslytsya" not in panel
-    assert library.examples(job.document)[0] == [t("example.about", "en")]
+    assert library.examples(job.document, "en") == [[q] for q in SUGGESTED["en"]]
     # asked about this document only, the answer quotes it, and the panel marks the quote
     history, panel, lang, answers, shown, _ = library.answer("When was the light automated?", [], 3, "", job.document)
     assert AUTOMATED in history[-1]["content"] and shown == job.document
@@ -691,7 +676,7 @@ def test_adding_an_uploaded_file_and_pasted_text(library, tmp_path):
     assert job.phase == "done" and job.title == "The Orchard Beekeepers"
     answer = library.service.ask("How much honey did they harvest?", 1, document=job.document)
     assert answer.citations[0].text == "Last season the members harvested eleven hundred kilograms of linden honey."
-    assert library.examples(job.document)[2] == [t("example.heading", "ru", heading="Hives")]
+    assert [t("example.topic", "ru", topic="cooperative")] in library.examples(job.document, "ru")
 
     ferry = "The river ferry runs every forty minutes.\n\nIts captain, Oksana Hrytsenko, has crossed it 9,000 times.\n"
     job = _finish(library.library.add_text(ferry, "  The   river ferry ", "ru"))
@@ -815,6 +800,66 @@ def test_a_url_pointing_at_the_app_itself_is_refused(library, pages):
         url = f"http://{host}:{pages.port}/"
         job = own.add_url(url, "en")
         assert job.finished.is_set() and job.error == ("library.error.self", {"source": url}), host
+
+
+SUGGESTED = {  # page language -> what the page offers for the lighthouse page (real model, checked by asking)
+    "en": ["What happened in 1871?", "Tell me about “Margaret Ellis”.", "Tell me about “lighthouse”."],
+    "uk": ["Що сталося 1871 року?", "Що сталося 1903 року?", "Розкажіть про «Margaret Ellis».",
+           "Розкажіть про «lighthouse»."],
+    "ru": ["Что произошло в 1871 году?", "Что произошло в 1903 году?", "Расскажите про «Margaret Ellis».",
+           "Расскажите про «lighthouse»."],
+}  # fmt: skip
+
+
+def test_suggested_questions_are_answered_by_the_document_in_the_page_language(library, pages, tmp_path):
+    """Suggestions for a new document used to fail: "What is this article about?" and "Кто упоминается в статье?"
+    got "the article doesn't seem to answer", "Яка головна думка статті?" cited the headline as closely related."""
+    from qa.language import question_language
+
+    cape = _finish(library.library.add_url(pages.url("/cape-wren.html"), "en")).document
+    upload = tmp_path / "bees.md"
+    upload.write_text(BEES_MD, encoding="utf-8")
+    bees = _finish(library.library.add_file(str(upload), "en")).document
+    ferry = "The river ferry runs every forty minutes.\n\nIts captain, Oksana Hrytsenko, has crossed it 9,000 times.\n"
+    pasted = _finish(library.library.add_text(ferry, "The river ferry", "en")).document
+    for lang in ("en", "uk", "ru"):
+        assert [q for (q,) in library.examples(cape, lang)] == SUGGESTED[lang]
+        for document in (cape, bees, pasted):
+            offered = [q for (q,) in library.examples(document, lang)]
+            assert offered, (document, lang)
+            for question in offered:
+                assert question_language(question) == lang, question
+                answer = library.service.ask(question, 3, document=document)  # as the page asks it, picked
+                assert answer.answered, (document, question)
+                paragraphs = library.service.retriever().index.paragraphs[_position(library, document)]
+                assert paragraphs[answer.citations[0].paragraph].kind != "heading", (document, question)
+
+
+def _position(app, document: str) -> int:
+    return [d.id for d in app.service.retriever().documents].index(document)
+
+
+def test_suggestions_are_asked_once_per_document_and_language(library, pages, monkeypatch):
+    import qa.service
+
+    cape = _finish(library.library.add_url(pages.url("/cape-wren.html"), "en")).document
+    library.examples(cape, "ru")
+    asked = []
+    real = qa.service.Retriever.ask
+    monkeypatch.setattr(qa.service.Retriever, "ask", lambda self, *a, **k: asked.append(a) or real(self, *a, **k))
+    assert library.examples(cape, "ru") == [[q] for q in SUGGESTED["ru"]] and asked == []
+    from qa.web.examples import MAX_ASKED
+
+    library._examples.clear()
+    library.examples(cape, "ru")
+    assert 0 < len(asked) <= MAX_ASKED
+
+
+def test_the_bundled_article_offers_its_own_examples_in_the_page_language(library):
+    from qa.web import EXAMPLES
+
+    for lang in ("en", "uk", "ru"):
+        assert library.examples("article", lang) == [[t(key, lang)] for key in EXAMPLES]
 
 
 def test_a_switch_of_document_starts_a_new_thread(library, pages):

@@ -2,8 +2,9 @@
 
     render.py     the chat's Markdown and the document panel's HTML, everything escaped
     language.py   which language to answer a person in: the message's, the conversation's, the browser's
-    examples.py   the example questions offered for a document
+    examples.py   the example questions offered for a document: only ones it answers, in the page's language
     addresses.py  which web addresses may be added (http(s), and not the app itself)
+    access.py     who may add documents: anyone on loopback, the owner beyond it, nobody when read-only
     jobs.py       adding a document in the background: the job, its progress, what went wrong
     uploads.py    uploaded files: removed from the server once their add is over
     api.py        requests from programs: the /ask endpoint and POST /api/ask, their checks and statuses
@@ -16,7 +17,7 @@ so the renderers and handlers can be used and tested without it.
 """
 
 from qa.web.api import BadRequest
-from qa.web.examples import EXAMPLES, document_examples
+from qa.web.examples import EXAMPLES, bundled_examples, suggested_questions
 from qa.web.handlers import ALL_DOCUMENTS, ChatApp
 from qa.web.jobs import Library, progress_html
 from qa.web.language import accepted_language
@@ -34,11 +35,12 @@ __all__ = [
     "Library",
     "accepted_language",
     "article_html",
-    "document_examples",
+    "bundled_examples",
     "md_escape",
     "progress_html",
     "question_markdown",
     "reply_markdown",
     "serve",
+    "suggested_questions",
     "translations",
 ]

@@ -24,7 +24,7 @@ from qa.sources import Upload
 from qa.sources.files import is_blank
 from qa.web.access import OPEN, Access
 from qa.web.api import DEFAULT_K, ProgramApi
-from qa.web.examples import document_examples
+from qa.web.examples import bundled_examples, suggested_questions
 from qa.web.jobs import MAX_UPLOAD_BYTES, AddJob, Library, progress_html
 from qa.web.language import request_language
 from qa.web.render import (
@@ -88,6 +88,7 @@ class ChatApp(ProgramApi):
         self.library = Library(service, allow_private_urls=allow_private_urls, own_port=own_port)
         self.access = access  # who may add documents (qa.web.access); asking is open to all
         self._texts: dict[str, str] = {}  # stored texts by file name, which is their SHA-256: never stale
+        self._examples: dict[tuple[str, str], list[str]] = {}  # by (stored text's name, language): never stale
 
     # -- the library, as the page shows it
 
@@ -123,18 +124,36 @@ class ChatApp(ProgramApi):
             log.exception("qa: rendering the article failed")
             return "", document or ""
 
-    def examples(self, document: str | None) -> list[list[str]]:
-        """The example questions for a document (the library's first when it is not there), as Dataset samples."""
+    def examples(self, document: str | None, lang: str = "en") -> list[list[str]]:
+        """The example questions in `lang` for a document (the library's first when it is not there), as Dataset
+        samples: questions it answers (qa.web.examples), found once per document and language."""
         try:
             retriever = self.service.retriever()
             doc = self._position(retriever, document) or 0
-            pairs = document_examples(
-                retriever.documents[doc], self._text(retriever, doc), retriever.index.paragraphs[doc]
-            )
+            entry = retriever.documents[doc]
+            key = (entry.text, lang)  # the stored text's name is its SHA-256: the same text, the same examples
+            if key not in self._examples:
+                questions = bundled_examples(entry, lang)
+                if questions is None:
+                    questions = suggested_questions(
+                        self._text(retriever, doc),
+                        retriever.index.paragraphs[doc],
+                        entry.title,
+                        lang,
+                        lambda question: retriever.ask(question, DEFAULT_K, document=entry.id),
+                    )
+                self._examples[key] = questions
+            questions = self._examples[key]
         except Exception:
             log.exception("qa: making examples failed")
-            pairs = []
-        return [[question] for _, question in pairs]
+            questions = []
+        return [[question] for question in questions]
+
+    def _examples_update(self, document: str | None, lang: str) -> Any:
+        import gradio as gr
+
+        samples = self.examples(document, lang)
+        return gr.Dataset(samples=samples, visible=bool(samples))  # no examples: no empty "Try asking"
 
     def choices(self, lang: str) -> list[tuple[str, str]]:
         """The picker: "All articles", then each document by title (with its id where two titles are the same)."""
@@ -247,12 +266,11 @@ class ChatApp(ProgramApi):
 
     def pick(self, picked: str | None, shown: str | None, request: gr.Request | None = None) -> tuple:
         """The picker changed: show that document and its examples ("All articles" keeps the one shown)."""
-        import gradio as gr
 
         lang = request_language(request)
         document = shown if picked in (None, "", ALL_DOCUMENTS) else picked
         panel, shown = self.article_view((), document, lang)
-        return panel, gr.Dataset(samples=self.examples(shown)), shown
+        return panel, self._examples_update(shown, lang), shown
 
     def refresh_picker(self, picked: str | None, request: gr.Request | None = None) -> Any:
         """The picker opened: list the library as it is now (someone else may have added to it meanwhile)."""
@@ -271,7 +289,7 @@ class ChatApp(ProgramApi):
         return (
             gr.Dropdown(choices=self.choices(lang), value=ALL_DOCUMENTS),
             panel,
-            gr.Dataset(samples=self.examples(shown)),
+            self._examples_update(shown, lang),
             shown,
             gr.Accordion(visible=self.access.may_change(request)),  # "Use another article": the owner's only
         )
@@ -335,7 +353,7 @@ class ChatApp(ProgramApi):
         return (
             gr.Dropdown(choices=self.choices(lang), value=shown),
             panel,
-            gr.Dataset(samples=self.examples(shown)),
+            self._examples_update(shown, lang),
             shown,
             None,
             "",
