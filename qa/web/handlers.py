@@ -266,7 +266,6 @@ class ChatApp(ProgramApi):
 
     def pick(self, picked: str | None, shown: str | None, request: gr.Request | None = None) -> tuple:
         """The picker changed: show that document and its examples ("All articles" keeps the one shown)."""
-
         lang = request_language(request)
         document = shown if picked in (None, "", ALL_DOCUMENTS) else picked
         panel, shown = self.article_view((), document, lang)
