@@ -12,6 +12,7 @@ import html
 import json
 import re
 import shutil
+import time
 import urllib.parse
 import urllib.request
 import uuid
@@ -83,6 +84,16 @@ def owned_server(bundled_index: Path, tmp_path_factory: pytest.TempPathFactory) 
     server.stop()
 
 
+def _printed(server: AppServer, pattern: str, timeout: float = 30) -> re.Match[str]:
+    """The first match of `pattern` in what the app printed at start (it prints once serving, a moment after it
+    answers its first request)."""
+    deadline = time.monotonic() + timeout
+    while not (match := re.search(pattern, server.output())) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert match, server.output()
+    return match
+
+
 def _documents(server: AppServer) -> list[str]:
     from qa.index import read_manifest
 
@@ -142,18 +153,16 @@ def test_a_client_without_the_token_can_ask_and_cannot_add(owned_server):
 
 
 def test_the_start_message_says_who_adds(owned_server):
-    output = owned_server.output()
-    assert f"http://0.0.0.0:{owned_server.port}/" in output
-    assert f"only the owner adds documents; open http://0.0.0.0:{owned_server.port}/?owner=<the owner token>" in output
-    assert TOKEN not in output  # a token given by the owner is never printed
+    address = f"http://0.0.0.0:{owned_server.port}/"
+    _printed(owned_server, re.escape(f"only the owner adds documents; open {address}?owner=<the owner token>"))
+    assert f"qa: serving the library at {address}" in owned_server.output()
+    assert TOKEN not in owned_server.output()  # a token given by the owner is never printed
 
 
 def test_without_a_token_one_is_made_and_printed(bundled_index, tmp_path):
     server = _server(bundled_index, tmp_path, {"QA_OWNER_TOKEN": ""}, ("--host", "0.0.0.0"))
     try:
-        match = re.search(rf"only the owner adds documents; open http://0\.0\.0\.0:{server.port}/\?owner=(\S+)",
-                          server.output())  # fmt: skip
-        assert match, server.output()
+        match = _printed(server, rf"only the owner adds documents; open http://0\.0\.0\.0:{server.port}/\?owner=(\S+)")
         outputs = send_event(server, "qa-add-text", [FERRY, "Night ferry"])
         assert _status(outputs) == t("library.error.owner_only", "en")
         outputs = send_event(server, "qa-add-text", [FERRY, "Night ferry"], f"?owner={match.group(1)}")
@@ -165,7 +174,7 @@ def test_without_a_token_one_is_made_and_printed(bundled_index, tmp_path):
 def test_read_only_nobody_adds(bundled_index, tmp_path):
     server = _server(bundled_index, tmp_path, {"QA_READ_ONLY": "1"}, ())
     try:
-        assert "qa: read-only: nobody can add documents" in server.output()
+        _printed(server, re.escape("qa: read-only: nobody can add documents"))
         before = _documents(server)
         outputs = send_event(server, "qa-add-text", [FERRY, "Night ferry"], "?owner=anything")
         assert _status(outputs) == t("library.error.owner_only", "en") and _documents(server) == before
