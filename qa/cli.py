@@ -2,13 +2,15 @@
 
 Usage mistakes exit 2, domain errors (unreadable source, stale or missing index…) exit 1; both print one line
 and never a traceback. A build or add that left out some files of a folder exits 3 (EXIT_SKIPPED), one line
-for each file saying why.
+for each file saying why; one stopped by Ctrl-C exits 130 (EXIT_INTERRUPTED), one line, the index unchanged.
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +23,8 @@ from qa.paths import DEFAULT_MODEL
 # Some files of a folder source could not be read and were left out; the others were indexed. Distinct from 1 (an
 # error: nothing changed) so a script can tell "done, but look" from "done" and "failed".
 EXIT_SKIPPED = 3
+# Ctrl-C stopped a build or an add: nothing changed (128 + SIGINT, as a shell reports a command it interrupted).
+EXIT_INTERRUPTED = 130
 
 
 @contextmanager
@@ -46,7 +50,8 @@ def cli() -> None:
     """Answer questions about an article by quoting its own sentences (English, Ukrainian, Russian).
 
     Exit status: 0 success, 1 an error (nothing changed), 2 a usage mistake, 3 a build or add that left out some
-    files of a folder (each named on its own line with the reason)."""
+    files of a folder (each named on its own line with the reason), 130 a build or add stopped by Ctrl-C (nothing
+    changed; what was embedded is cached, so the same command resumes)."""
 
 
 @cli.group()
@@ -62,12 +67,26 @@ def _sources_argument(values: tuple[str, ...]) -> list[str | Path]:
 
 
 @contextmanager
-def _progress_bar(label: str) -> Iterator[Callable[[int], Callable[[int], None] | None]]:
-    """A factory for index builds: given the number of passages to embed, a bar on stderr with the rate and the
-    time left (nothing is shown when everything came from the cache)."""
-    bars = []
+def _progress_bar(label: str, target: Path) -> Iterator[Callable[[int], Callable[[int], None] | None]]:
+    """A factory for index builds of `target`: given the number of passages to embed, a bar on stderr with the rate
+    and the time left (nothing is shown when everything came from the cache).
+
+    Ctrl-C while passages are embedded stops the build after the chunk in hand (qa.index keeps each embedded chunk
+    in its cache, so the same command resumes there; a second Ctrl-C stops at once); before that it stops at once.
+    Either way nothing is committed: one line says so and the command exits EXIT_INTERRUPTED."""
+    from qa.errors import BuildCancelled
+
+    bars: list = []
+    embedded = 0  # passages embedded by this command, over every bar
+    embedding = False
+    stop = threading.Event()
+    before = _live_build(target)
 
     def start(total: int) -> Callable[[int], None] | None:
+        nonlocal embedding
+        embedding = True
+        if stop.is_set():
+            raise BuildCancelled(0, total)
         if total == 0:
             return None
         started = time.perf_counter()
@@ -78,22 +97,57 @@ def _progress_bar(label: str) -> Iterator[Callable[[int], Callable[[int], None] 
         bars.append(bar)
 
         def tick(n: int) -> None:
-            nonlocal done
+            nonlocal done, embedded
             done += n
+            embedded += n
             bar.update(n, done)
+            if stop.is_set():
+                raise BuildCancelled(done, total)
 
         return tick
 
+    def interrupted(signum: int, frame: object) -> None:
+        if embedding and not stop.is_set():
+            stop.set()  # tick() raises once the chunk being embedded is stored
+            return
+        raise KeyboardInterrupt
+
+    def close_bars() -> None:
+        while bars:
+            bars.pop().__exit__(None, None, None)
+
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, interrupted) if main else None
     try:
         yield start
+    except (BuildCancelled, KeyboardInterrupt):
+        close_bars()
+        if _live_build(target) != before:  # the second Ctrl-C came after the new build was switched in
+            click.echo("stopped: the index was already updated", err=True)
+        elif embedded:
+            click.echo(f"stopped: the index is unchanged; the {embedded} passages embedded are kept in its cache, "
+                       "so the same command continues from there", err=True)  # fmt: skip
+        else:
+            click.echo("stopped: the index is unchanged", err=True)
+        raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
     finally:
-        for bar in bars:
-            bar.__exit__(None, None, None)
+        if main:
+            signal.signal(signal.SIGINT, previous)
+        close_bars()
+
+
+def _live_build(target: Path) -> str:
+    from qa.index import live_build_id
+
+    return live_build_id(target)
 
 
 def _rate(done: int, started: float) -> str:
     seconds = time.perf_counter() - started
-    return f"{done / seconds:.0f} passages/s" if done and seconds > 0 else ""
+    if not done or seconds <= 0:
+        return ""
+    rate = done / seconds
+    return f"{rate:.0f} passages/s" if rate >= 10 else f"{rate:.1f} passages/s"
 
 
 @index.command("build")
@@ -121,7 +175,7 @@ def index_build(sources: tuple[str, ...], index_dir: Path | None, model: str) ->
 
     target = (index_dir or default_index_dir()).expanduser().absolute()
     started = time.perf_counter()
-    with _skipped_files() as skipped, _domain_errors(), _progress_bar("Embedding") as progress:
+    with _skipped_files() as skipped, _domain_errors(), _progress_bar("Embedding", target) as progress:
         manifest = build_index(
             _sources_argument(sources) or [DEFAULT_SOURCE], target, model, progress=progress, skipped=skipped
         )
@@ -145,7 +199,7 @@ def index_add(sources: tuple[str, ...], index_dir: Path | None) -> None:
     from qa.paths import default_index_dir
 
     target = (index_dir or default_index_dir()).expanduser().absolute()
-    with _skipped_files() as skipped, _domain_errors(), _progress_bar("Embedding") as progress:
+    with _skipped_files() as skipped, _domain_errors(), _progress_bar("Embedding", target) as progress:
         change = add_documents(_sources_argument(sources), target, progress=progress, skipped=skipped)
     for label, ids in (("added", change.added), ("updated", change.updated), ("unchanged", change.unchanged)):
         if ids:

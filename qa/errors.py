@@ -39,3 +39,13 @@ class QuestionError(ValueError):
         # key/fields let the UI and CLI say the same thing in the asker's language (qa.messages).
         self.key = key
         self.fields = fields
+
+
+class BuildCancelled(QAError):
+    """A build or an add stopped on request (Ctrl-C, the page's Cancel) before anything was committed: the library
+    is as it was, and the passages embedded so far stay in the cache, so the same build again resumes there."""
+
+    def __init__(self, done: int = 0, total: int = 0) -> None:
+        super().__init__(f"stopped after {done} of {total} passages; the index is unchanged")
+        self.done = done  # passages embedded (and cached) by this build before it stopped
+        self.total = total
