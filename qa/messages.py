@@ -282,6 +282,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "uk": "Додати до бібліотеки",
         "ru": "Добавить в библиотеку",
     },
+    "ui.cancel_add": {
+        "en": "Cancel",
+        "uk": "Скасувати",
+        "ru": "Отменить",
+    },
     # {source} below is a file name in quotes, a web address, or library.pasted; it opens the sentence in uk/ru
     # ("{source}: …") so that nothing has to agree with it.
     "library.pasted": {
@@ -309,6 +314,46 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Indexing {source}: {done} of {total} passages",
         "uk": "Індексуємо {source} (фрагментів: {done} з {total})",
         "ru": "Индексируем {source} (фрагментов: {done} из {total})",
+    },
+    # While a document waits for the documents before it: {place} is "2nd" in English, a number in uk/ru.
+    "library.queued": {
+        "en": "Waiting: {source} is {place} in line; it starts when a document before it is added.",
+        "uk": "{source}: очікує, місце в черзі — {place}; почнемо, щойно буде додано документ перед ним.",
+        "ru": "{source}: ожидает, место в очереди — {place}; начнём, как только будет добавлен документ перед ним.",
+    },
+    # {rate}: passages a second ("12", "2.5"; "2,5" in uk/ru); {left}: library.time.* ("about 1 h 20 min left").
+    "library.embedding_rate": {
+        "en": "Indexing {source}: {done} of {total} passages, {rate} a second, about {left} left",
+        "uk": "Індексуємо {source} (фрагментів: {done} з {total}, {rate} за секунду, залишилося близько {left})",
+        "ru": "Индексируем {source} (фрагментов: {done} из {total}, {rate} в секунду, осталось около {left})",
+    },
+    "library.time.seconds": {"en": "{s} s", "uk": "{s} с", "ru": "{s} с"},
+    "library.time.minutes": {"en": "{m} min", "uk": "{m} хв", "ru": "{m} мин"},
+    "library.time.hours": {"en": "{h} h {m} min", "uk": "{h} год {m} хв", "ru": "{h} ч {m} мин"},
+    # Everything is embedded: the new library is being written (seconds), too late to cancel.
+    "library.saving": {
+        "en": "Saving {source} to the library…",
+        "uk": "{source}: зберігаємо в бібліотеці…",
+        "ru": "{source}: сохраняем в библиотеке…",
+    },
+    # Cancel was pressed: the passages being embedded now are finished and kept first.
+    "library.stopping": {
+        "en": "Stopping {source}…",
+        "uk": "{source}: зупиняємо…",
+        "ru": "{source}: останавливаем…",
+    },
+    "library.cancelled": {
+        "en": "Stopped adding {source}; the library is as it was.",
+        "uk": "{source}: додавання зупинено, бібліотека така, як була.",
+        "ru": "{source}: добавление остановлено, библиотека такая, как была.",
+    },
+    "library.cancelled_kept": {
+        "en": "Stopped adding {source}; the library is as it was. The {done} passages already indexed are kept: "
+        "add it again to continue from there.",
+        "uk": "{source}: додавання зупинено, бібліотека така, як була. Уже проіндексовані фрагменти ({done}) "
+        "збережено: додайте його знову, щоб продовжити з того місця.",
+        "ru": "{source}: добавление остановлено, библиотека такая, как была. Уже проиндексированные фрагменты "
+        "({done}) сохранены: добавьте его снова, чтобы продолжить с того места.",
     },
     "library.added": {
         "en": "Added “{title}”. Questions now go to this article; choose “All articles” to search them all.",

@@ -293,11 +293,17 @@ class ChatApp(ProgramApi):
             gr.Accordion(visible=self.access.may_change(request)),  # "Use another article": the owner's only
         )
 
-    def _follow(self, job: AddJob, lang: str) -> Iterator[tuple[str, dict | None]]:
+    def _follow(self, job: AddJob, lang: str, request: gr.Request | None = None) -> Iterator[tuple[str, dict | None]]:
+        self.library.remember(getattr(request, "session_hash", None), job)  # for this page's Cancel button
         while not job.finished.wait(0.25):
             yield progress_html(job, lang), None
         done = {"document": job.document} if job.phase == "done" else None
         yield progress_html(job, lang), done
+
+    def cancel_add(self, request: gr.Request | None = None) -> None:
+        """Cancel: stop what this page is adding; its progress line then says so (qa.web.jobs.Library.cancel)."""
+        if self.access.may_change(request):
+            self.library.cancel_session(getattr(request, "session_hash", None))
 
     # Adding a document: its progress and how it went are in the page's language, whatever the chat's.
 
@@ -305,7 +311,7 @@ class ChatApp(ProgramApi):
         lang = request_language(request)
         job = self._file_job(path, lang) if self.access.may_change(request) else self._refused()
         try:
-            yield from self._follow(job, lang)
+            yield from self._follow(job, lang, request)
         finally:
             discard_when_done(job, path)  # added or refused, the library needs only its text (qa.web.uploads)
 
@@ -326,12 +332,13 @@ class ChatApp(ProgramApi):
     def add_text(self, text: str | None, title: str | None, request: gr.Request | None = None) -> Iterator:
         lang = request_language(request)
         allowed = self.access.may_change(request)
-        yield from self._follow(self.library.add_text(text, title, lang) if allowed else self._refused(), lang)
+        job = self.library.add_text(text, title, lang) if allowed else self._refused()
+        yield from self._follow(job, lang, request)
 
     def add_url(self, url: str | None, request: gr.Request | None = None) -> Iterator:
         lang = request_language(request)
         allowed = self.access.may_change(request)
-        yield from self._follow(self.library.add_url(url, lang) if allowed else self._refused(), lang)
+        yield from self._follow(self.library.add_url(url, lang) if allowed else self._refused(), lang, request)
 
     @staticmethod
     def _refused() -> AddJob:

@@ -1,16 +1,24 @@
 """Adding a document to the library in the background: a job per source, its progress, and what went wrong.
 
-"Use another article" may take minutes (a page to fetch, passages to embed), so each source becomes an AddJob run on
-one worker thread while the app keeps answering from the live index (qa.service.LiveRetriever); the page polls the
-job for its progress bar and, at the end, one line in the asker's language.
+"Use another article" may take minutes, a book an hour (a page to fetch, passages to embed), so each source becomes
+an AddJob while the app keeps answering from the live index (qa.service.LiveRetriever). The app reads the source;
+the embedding and the new build are a child process's (qa.web.worker), at a lower priority, so questions come
+first. ADD_AT_ONCE documents are embedded at the same time; the next ones wait, each told its place in line. The
+page polls its job for the progress bar (passages done of all, the rate, the time left), may cancel it (the
+library stays as it was; the passages embedded stay cached, so adding it again resumes), and at the end shows one
+line in the asker's language.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
+import subprocess
+import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +36,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("qa")
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # an uploaded file or pasted text; pages have the fetcher's own cap (10 MB)
+# Two: a second visitor's pasted page need not wait behind a book. Both children then share the CPU that
+# questions leave over; more would only split it further (and each holds a model: ~100 MB).
+ADD_AT_ONCE = 2
 
 
 @dataclass
@@ -35,19 +46,39 @@ class AddJob:
     """One source on its way into the library; the page polls it for the progress bar."""
 
     label: str  # how the source is named to the person: a file name, a web address, "the pasted text"
-    phase: str = "waiting"  # waiting | reading | embedding | done | failed
+    # waiting | reading | embedding | saving | done | failed | cancelled
+    phase: str = "waiting"
     done: int = 0  # passages embedded so far, of `total`
-    total: int = 0
+    total: int = 0  # passages to embed (those found in the cache are not counted)
+    started: float = 0.0  # time.monotonic() when the embedding started, and when `done` last grew: the rate
+    ticked: float = 0.0
+    place: int = 0  # while waiting: its place in line, 1 for the next to start
     document: str = ""  # the id of the document added, or found already in the library
     title: str = ""
     unchanged: bool = False  # it was already in the library
     error: tuple[str, dict[str, object]] | None = None  # a messages key and its fields
     finished: threading.Event = field(default_factory=threading.Event)
+    stopping: threading.Event = field(default_factory=threading.Event)  # cancel asked for
+    process: subprocess.Popen | None = field(default=None, repr=False)  # the child embedding it
 
     def fail(self, key: str, **fields: object) -> AddJob:
         self.error, self.phase = (key, {"source": self.label, **fields}), "failed"
         self.finished.set()
         return self
+
+    def rate(self) -> float | None:
+        """Passages embedded per second so far, once some are (steady between chunks)."""
+        if not self.done or not self.started:
+            return None
+        return self.done / max(self.ticked - self.started, 1e-3)
+
+    def seconds_left(self, now: float | None = None) -> float | None:
+        """At the rate so far; counting down between chunks."""
+        rate = self.rate()
+        if rate is None:
+            return None
+        since = (time.monotonic() if now is None else now) - self.ticked
+        return max(max(self.total - self.done, 0) / rate - since, 0.0)
 
 
 # A SourceError's reason -> what to tell the person. The library's messages are English and name the source; these
@@ -90,13 +121,17 @@ def source_error(exc: SourceError) -> tuple[str, dict[str, object]]:
 
 
 class Library:
-    """Adds documents to the service's index one at a time on a worker thread; answering goes on meanwhile."""
+    """Adds documents to the service's index in the background, ADD_AT_ONCE at a time, each embedded by a child
+    process (qa.web.worker); answering goes on meanwhile."""
 
     def __init__(self, service: LiveRetriever, *, allow_private_urls: bool = False, own_port: int | None = None):
         self.service = service
         self.allow_private_urls = allow_private_urls
         self.own_port = own_port  # the app's own port, so a URL pointing at the app itself is refused
-        self._worker = ThreadPoolExecutor(1, thread_name_prefix="qa-add")
+        self._worker = ThreadPoolExecutor(ADD_AT_ONCE, thread_name_prefix="qa-add")
+        self._lock = threading.Lock()
+        self._line: list[AddJob] = []  # waiting for a worker, in order
+        self._sessions: dict[str, list[AddJob]] = {}  # the jobs each page started, for its Cancel button
 
     def add_file(self, path: str | None, lang: str) -> AddJob:
         from qa.sources import SOURCE_SUFFIXES
@@ -136,33 +171,87 @@ class Library:
         refusal = url_refusal(url, self.own_port)
         return job.fail(refusal) if refusal else self._submit(job, url)
 
+    # -- who is where in line, and cancelling
+
+    def remember(self, session: str | None, job: AddJob) -> None:
+        """`job` was started from the page of `session` (gradio's session hash): its Cancel button may stop it."""
+        if not session or job.finished.is_set():
+            return
+        with self._lock:
+            for key in list(self._sessions):  # forget the jobs that are over
+                self._sessions[key] = [j for j in self._sessions[key] if not j.finished.is_set()]
+                if not self._sessions[key]:
+                    del self._sessions[key]
+            self._sessions.setdefault(session, []).append(job)
+
+    def cancel_session(self, session: str | None) -> int:
+        """Cancel every job the page of `session` started that is not over; how many."""
+        with self._lock:
+            jobs = [j for j in self._sessions.get(session or "", []) if not j.finished.is_set()]
+        for job in jobs:
+            self.cancel(job)
+        return len(jobs)
+
+    def cancel(self, job: AddJob) -> None:
+        """Stop `job`: at once if it waits in line; after the source is read if it is being read; at the next
+        chunk of passages if it is being embedded (what is embedded stays cached). Once its new build is being
+        saved it is too late, and the job ends added."""
+        with self._lock:
+            if job.finished.is_set():
+                return
+            job.stopping.set()
+            if job in self._line:
+                self._line.remove(job)
+                self._number_the_line()
+                job.phase, job.place = "cancelled", 0
+                job.finished.set()
+                return
+            process = job.process
+        if process is not None:
+            _tell(process, "cancel")
+
+    def _number_the_line(self) -> None:
+        for place, waiting in enumerate(self._line, 1):
+            waiting.place = place
+
     def _submit(self, job: AddJob, spec: object) -> AddJob:
+        with self._lock:
+            self._line.append(job)
+            self._number_the_line()
         self._worker.submit(self._run, job, spec)
         return job
 
+    # -- the work
+
     def _run(self, job: AddJob, spec: object) -> None:
-        from qa.index import CACHE, add_documents
         from qa.sources import load_source
         from qa.sources.files import sha256
 
-        job.phase = "reading"
+        with self._lock:
+            if job.finished.is_set():  # cancelled while it waited
+                return
+            self._line.remove(job)
+            self._number_the_line()
+            job.phase, job.place = "reading", 0
         try:
             index_dir = self.service.index_dir
             if callable(spec):
                 doc: Document = spec()
             else:
+                from qa.index import CACHE
+
                 doc = load_source(spec, allow_private=self.allow_private_urls, cache=index_dir / CACHE)
             text_sha = sha256(doc.text.encode("utf-8", "surrogatepass"))
             same = [d for d in self.service.retriever().documents if d.text_sha256 == text_sha]
-            if same:  # the same text under another name: that document is the one to ask
+            if job.stopping.is_set():
+                job.phase = "cancelled"
+            elif same:  # the same text under another name: that document is the one to ask
                 job.document, job.title, job.unchanged = same[0].id, same[0].title, True
+                job.phase = "done"
             else:
-                change = add_documents([doc], index_dir, progress=lambda total: self._embedding(job, total))
-                job.document = (change.added + change.updated + change.unchanged)[0]
-                job.title = change.manifest.document(job.document).title
-                job.unchanged = not (change.added or change.updated)
-                self.service.retriever()  # open the new build now rather than on the next question
-            job.phase = "done"
+                self._embed_elsewhere(job, doc, index_dir)
+                if job.phase == "done":
+                    self.service.retriever()  # open the new build now rather than on the next question
         except SourceError as exc:
             key, fields = source_error(exc)
             job.error, job.phase = (key, {"source": job.label, **fields}), "failed"
@@ -175,18 +264,87 @@ class Library:
         finally:
             job.finished.set()
 
+    def _embed_elsewhere(self, job: AddJob, doc: Document, index_dir: Path) -> None:
+        """Embed `doc` and add it to the library in a child process (qa.web.worker), following what it says."""
+        from qa.web.worker import THREADS, document_json
+
+        package_root = str(Path(__file__).resolve().parents[2])  # so the child imports this very qa
+        env = {**os.environ, "OMP_NUM_THREADS": str(THREADS)}
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+        request = json.dumps({"index_dir": str(index_dir), "document": document_json(doc)})
+        process = subprocess.Popen(
+            [sys.executable, "-m", "qa.web.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            text=True,
+            encoding="utf-8",
+        )
+        try:
+            _tell(process, request)
+            with self._lock:
+                job.process = process
+                stop = job.stopping.is_set()
+            if stop:
+                _tell(process, "cancel")
+            last: dict[str, Any] = {}
+            for line in process.stdout:  # type: ignore[union-attr] - a pipe
+                last = json.loads(line)
+                self._follow_child(job, last)
+            process.wait()
+        finally:
+            with self._lock:
+                job.process = None
+            if process.stdin:
+                try:
+                    process.stdin.close()  # the child stops at its next chunk if it is still running
+                except OSError:
+                    pass
+            if process.poll() is None:
+                process.wait()
+        if job.phase in ("reading", "embedding", "saving"):  # it ended without saying how
+            log.error("qa: adding %s failed: the worker exited with %s", job.label, process.returncode)
+            job.error, job.phase = ("error.internal", {}), "failed"
+
     @staticmethod
-    def _embedding(job: AddJob, total: int) -> Any:
-        job.total, job.phase = total, "embedding"
+    def _follow_child(job: AddJob, message: dict[str, Any]) -> None:
+        if "total" in message:
+            job.total, job.done, job.started = int(message["total"]), 0, time.monotonic()
+            job.phase = "embedding" if job.total else "saving"
+        elif "done" in message:
+            job.ticked = time.monotonic()  # first: the rate is read meanwhile, by the page
+            job.done = int(message["done"])
+            if job.done >= job.total:
+                job.phase = "saving"  # embedded: the new build is being written
+        elif "added" in message:
+            job.document, job.title, job.unchanged = message["added"], message["title"], bool(message["unchanged"])
+            job.phase = "done"
+        elif "cancelled" in message:
+            job.done, job.phase = int(message["cancelled"]), "cancelled"
+        elif "failed" in message:
+            reason = str(message.get("reason", ""))
+            if message["failed"] == "source":
+                key, fields = source_error(SourceError(reason))
+                job.error, job.phase = (key, {"source": job.label, **fields}), "failed"
+            elif message["failed"] == "index":
+                log.warning("qa: adding %s failed: %s", job.label, reason)
+                job.error, job.phase = ("library.error.other", {"source": job.label, "reason": reason}), "failed"
+            else:
+                job.error, job.phase = ("error.internal", {}), "failed"
 
-        def tick(n: int) -> None:
-            job.done += n
 
-        return tick
+def _tell(process: subprocess.Popen, line: str) -> None:
+    """Write one line to a child's stdin; a child that is gone already says so on its stdout, or by its exit."""
+    try:
+        process.stdin.write(line + "\n")  # type: ignore[union-attr] - a pipe
+        process.stdin.flush()  # type: ignore[union-attr]
+    except (OSError, ValueError):
+        pass
 
 
-def progress_html(job: AddJob, lang: str) -> str:
-    """The progress bar while a document is added, then one line saying how it went."""
+def progress_html(job: AddJob, lang: str, now: float | None = None) -> str:
+    """The progress bar while a document is added (its place in line while it waits; passages done of all, the
+    rate and the time left while it is embedded), then one line saying how it went."""
     if job.phase == "failed" and job.error:
         key, fields = job.error
         return f'<div class="qa-status qa-status-error" role="alert">{html_escape(t(key, lang, **fields))}</div>'
@@ -194,10 +352,50 @@ def progress_html(job: AddJob, lang: str) -> str:
         key = "library.already" if job.unchanged else "library.added"
         text = html_escape(t(key, lang, title=job.title))
         return f'<div class="qa-status qa-status-done" role="status">{text}</div>'
-    if job.phase == "embedding" and job.total:
-        bar = f'<progress max="{job.total}" value="{min(job.done, job.total)}"></progress>'
-        text = t("library.embedding", lang, source=job.label, done=min(job.done, job.total), total=job.total)
+    if job.phase == "cancelled":
+        key = "library.cancelled_kept" if job.done else "library.cancelled"
+        text = html_escape(t(key, lang, source=job.label, done=job.done))
+        return f'<div class="qa-status qa-status-cancelled" role="status">{text}</div>'
+    bar = "<progress></progress>"  # indeterminate: reading or fetching takes as long as it takes
+    if job.stopping.is_set():
+        text = t("library.stopping", lang, source=job.label)
+    elif job.phase == "embedding" and job.total:
+        done = min(job.done, job.total)
+        bar = f'<progress max="{job.total}" value="{done}"></progress>'
+        rate, left = job.rate(), job.seconds_left(now)
+        if rate is None or left is None:  # the first chunk is on its way: nothing to measure yet
+            text = t("library.embedding", lang, source=job.label, done=done, total=job.total)
+        else:
+            text = t("library.embedding_rate", lang, source=job.label, done=done, total=job.total,
+                     rate=_decimal(rate, lang), left=_duration(left, lang))  # fmt: skip
+    elif job.phase == "saving":
+        text = t("library.saving", lang, source=job.label)
+    elif job.phase == "waiting":
+        text = t("library.queued", lang, source=job.label, place=_place(job.place, lang))
     else:
-        bar = "<progress></progress>"  # indeterminate: reading or fetching takes as long as it takes
-        text = t("library.waiting" if job.phase == "waiting" else "library.reading", lang, source=job.label)
+        text = t("library.reading", lang, source=job.label)
     return f'<div class="qa-status qa-progress" role="status">{bar}<span>{html_escape(text)}</span></div>'
+
+
+def _decimal(rate: float, lang: str) -> str:
+    """A rate as people write it: whole above 10, one decimal below (a decimal comma in Ukrainian and Russian)."""
+    text = f"{rate:.0f}" if rate >= 10 else f"{rate:.1f}"
+    return text.replace(".", ",") if lang in ("uk", "ru") else text
+
+
+def _duration(seconds: float, lang: str) -> str:
+    """A time left, rounded as an estimate is: "45 s", "12 min", "1 h 20 min" (in `lang`)."""
+    if seconds < 60:
+        return t("library.time.seconds", lang, s=max(5, 5 * -(-int(seconds) // 5)))
+    if seconds < 3600:
+        return t("library.time.minutes", lang, m=-(-int(seconds) // 60))
+    hours, minutes = divmod(round(seconds / 60), 60)
+    return t("library.time.hours", lang, h=hours, m=minutes)
+
+
+def _place(place: int, lang: str) -> str:
+    """A place in line: "2nd" in English, "2" where the sentence says "place in line: 2"."""
+    if lang in ("uk", "ru"):
+        return str(place)
+    suffix = "th" if 10 <= place % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(place % 10, "th")
+    return f"{place}{suffix}"

@@ -53,6 +53,7 @@ UI_KEYS = (
     "ui.text_title",
     "ui.url_placeholder",
     "ui.add_button",
+    "ui.cancel_add",
 )
 
 _TITLE_JS = "() => { const h = document.querySelector('.qa-title'); if (h) document.title = h.innerText; }"
@@ -183,6 +184,8 @@ def build_app(
                             url = gr.Textbox(show_label=False, placeholder=i18n("ui.url_placeholder"), elem_id="qa-url")
                             add_url = gr.Button(i18n("ui.add_button"), variant="primary", elem_id="qa-add-url")
                     status = gr.HTML("", elem_id="qa-add-status")
+                    # Stops this page's add; the library stays as it was. Shown (app.css) only beside a progress bar.
+                    cancel = gr.Button(i18n("ui.cancel_add"), variant="stop", size="sm", elem_id="qa-add-cancel")
             with gr.Column(scale=6, min_width=320):
                 with gr.Column(elem_id="qa-article-panel", variant="panel"):
                     gr.Markdown(i18n("ui.article_heading"), elem_classes="qa-panel-title")
@@ -222,6 +225,8 @@ def build_app(
             app.after_add, *after, **quiet
         )
         add_url.click(app.add_url, [url], [status, added], **adding).then(app.after_add, *after, **quiet)
+        # Its own group: a Cancel never waits behind the adds it is meant to stop.
+        cancel.click(app.cancel_add, None, None, concurrency_id="qa-cancel", **quiet)
         # The tab title cannot be an i18n key; take it from the translated heading once the page is up.
         demo.load(app.page_load, None, [picker, article, examples, shown, library_panel], **quiet).then(
             None, js=_TITLE_JS, **private
