@@ -1,5 +1,7 @@
 """Dialogue quality and the latency a conversation adds: hit@1 / hit@3 per language and turn kind, beside the same
-questions asked alone, and the time per question read alone, as a follow-up or as "more".
+questions asked alone and with the previous question put in front (the baseline a reader must beat), and the
+time per question read alone, as a follow-up or as "more". Dialogues: dialogues_SPLIT.jsonl and
+crosslingual_dialogues_SPLIT.jsonl.
 
     .venv/bin/python benchmarks/dialogue_quality.py [--split dev|test] [--workdir DIR] [--misses]
 
@@ -60,8 +62,10 @@ def main() -> None:
     parser.add_argument("--split", choices=("dev", "test"), default="dev")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/qa-dialogues"))
     parser.add_argument("--misses", action="store_true", help="also list the turns missed at 3 or worse than alone")
+    parser.add_argument("--no-latency", action="store_true", help="skip the latency part")
     args = parser.parse_args()
     dialogues = load_dialogues(DATA / f"dialogues_{args.split}.jsonl")
+    dialogues += load_dialogues(DATA / f"crosslingual_dialogues_{args.split}.jsonl")
     index_dir = args.workdir / f"index-{args.split}"
     started = time.perf_counter()
     build_index(sources(dialogues), index_dir)
@@ -71,6 +75,8 @@ def main() -> None:
     text = dialogue_report_text(report)
     print(f"\n{args.split} dialogues ({len(dialogues)}):")
     print(text if args.misses else text.split("\n\nmisses")[0])
+    if args.no_latency:
+        return
     times = latency(retriever, dialogues)
     print(f"\nlatency per question, ms (load average {os.getloadavg()[0]:.1f}):")
     print(f"  {'':<38}{'n':>5}{'p50':>8}{'p95':>8}")

@@ -4,7 +4,9 @@ qa/data/abstention.json.
     python benchmarks/fit_abstention.py [--index-dir DIR] [--min-answered 0.9]
 
 The dev library is the bundled article (tests/data/questions_dev.jsonl) and the dev-* documents of
-tests/data/docs (tests/data/multidoc_dev.jsonl); each question is asked of its own document. Never run it on the
+tests/data/docs (tests/data/multidoc_dev.jsonl, crosslingual_dev.jsonl); each question is asked of its own document.
+One fit per set of channels the Retriever may run with: all of them, and without the sparse one (qa installed
+without its engine), since each channel's evidence is a feature. Never run it on the
 test documents: they only measure. Two logistic regressions (Newton's method, small L2) on the same features:
 "is the question answerable" (-> answered) and "does the first citation answer it" (-> confidence). Before the
 final fit, each is checked by leaving one document out at a time (the figures printed), and the threshold is
@@ -29,7 +31,8 @@ from qa.index import build_index  # noqa: E402
 from qa.language import detect_language  # noqa: E402
 from qa.paths import DEFAULT_SOURCE  # noqa: E402
 from qa.retrieval import Retriever, clean_question  # noqa: E402
-from qa.retrieval.abstain import CALIBRATION, FEATURES, features  # noqa: E402
+from qa.retrieval.abstain import CALIBRATION, FEATURES, features, fit_key  # noqa: E402
+from qa.retrieval.fusion import CHANNELS  # noqa: E402
 
 DOCS = REPO / "tests" / "data" / "docs"
 
@@ -42,6 +45,7 @@ def dev_library(index_dir: Path) -> Retriever:
 
 def dev_questions():
     questions = load_questions(REPO / "tests/data/multidoc_dev.jsonl")
+    questions += load_questions(REPO / "tests/data/crosslingual_dev.jsonl")
     article = load_questions(REPO / "tests/data/questions_dev.jsonl")
     return questions + [replace(q, doc=DEFAULT_SOURCE.name) for q in article]
 
@@ -71,20 +75,15 @@ def predict(model: dict, x: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-(z @ np.array(model["weights"]) + model["bias"])))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--index-dir", default="/tmp/qa-dev-library", help="where to build the dev library")
-    parser.add_argument("--min-answered", type=float, default=0.9)
-    parser.add_argument("--curve", action="store_true", help="print answered/abstained at other thresholds")
-    args = parser.parse_args()
-    retriever = dev_library(Path(args.index_dir))
+def fit_channels(retriever: Retriever, args: argparse.Namespace) -> tuple[str, dict]:
+    """The two models and the threshold for this Retriever's channels, checked by leaving a document out."""
     x, answerable, correct, groups = [], [], [], []
     for q in dev_questions():
         text = clean_question(q.question)
         language = detect_language(text)
         rows = retriever.rows(document_id(retriever, q.doc))
-        scores = retriever.scores(text)[rows.start : rows.stop]
-        top = int(np.argmax(scores))
+        scores = retriever.score(text).rows(rows.start, rows.stop)
+        top = int(np.argmax(scores.fused))
         x.append(features(scores, top, retriever._cross_lingual(language, rows.start + top)))
         answerable.append(float(q.answerable))
         correct.append(float(q.answerable and rows.start + top in gold_ids(retriever, q)))
@@ -101,24 +100,38 @@ def main() -> None:
     candidates = np.unique(np.round(held_answerable, 3))
     threshold = float(max(t for t in candidates if (held_answerable[is_answerable] >= t).mean() >= args.min_answered))
     ece, _ = calibration(list(zip(held_correct.tolist(), (correct == 1).tolist(), strict=True)))
-    print(f"{len(x)} dev questions on {len(set(groups))} documents; leaving one document out at a time:")
+    print(f"  {len(x)} dev questions on {len(set(groups))} documents; leaving one document out at a time:")
     print(f"  threshold {threshold:.3f}: answered {(held_answerable[is_answerable] >= threshold).mean():.2f} of "
           f"answerable, abstained {(held_answerable[~is_answerable] < threshold).mean():.2f} of unanswerable; "
           f"confidence ECE {ece:.3f}")  # fmt: skip
-
     if args.curve:
         print("  threshold  answered  abstained  (left-out documents)")
         for t in np.quantile(held_answerable[is_answerable], [0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]):
             print(f"  {t:9.3f}  {(held_answerable[is_answerable] >= t).mean():8.2f}  "
                   f"{(held_answerable[~is_answerable] < t).mean():9.2f}")  # fmt: skip
     models = {"answerable": fit(x, answerable), "correct": fit(x, correct)}
-    data = json.loads(CALIBRATION.read_text()) if CALIBRATION.exists() else {}
-    data[retriever.embedder.model_id] = {
+    fitted = {
         "features": list(FEATURES),
         "models": models,
         "threshold": threshold,
-        "fitted_on": ["questions_dev.jsonl", "multidoc_dev.jsonl"],
+        "fitted_on": ["questions_dev.jsonl", "multidoc_dev.jsonl", "crosslingual_dev.jsonl"],
     }
+    return fit_key(retriever.embedder.model_id, retriever.active), fitted
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index-dir", default="/tmp/qa-dev-library", help="where to build the dev library")
+    parser.add_argument("--min-answered", type=float, default=0.9)
+    parser.add_argument("--curve", action="store_true", help="print answered/abstained at other thresholds")
+    args = parser.parse_args()
+    dev_library(Path(args.index_dir))
+    data = {}
+    for channels in (CHANNELS, tuple(c for c in CHANNELS if c != "sparse")):
+        retriever = Retriever.load(Path(args.index_dir), channels=channels)
+        print(f"channels: {', '.join(sorted(retriever.active))}")
+        key, fitted = fit_channels(retriever, args)
+        data[key] = fitted
     CALIBRATION.write_text(json.dumps(data, indent=2) + "\n")
     print(f"stored in {CALIBRATION.relative_to(REPO)}")
 

@@ -6,8 +6,8 @@ at once and the scores are added: the question alone, the earlier question's sub
 usually asks for the next sentence or two; the offsets' weights were measured on the dev dialogues). A question
 that does not look like a follow-up is answered exactly as if it were asked alone, so a new topic never drifts.
 
-"more" / "ще" / "ещё" gives the next best sentences for the question the conversation is about, skipping the
-ones already cited.
+"more" / "ще" / "ещё" gives the next best sentences for the question the conversation is about, as it was read
+(a follow-up's "more" continues the follow-up's reading), skipping every sentence the conversation has quoted.
 
 History is what the caller saw, oldest first: questions (str), Answers, or Answer.to_dict() dicts. For an Answer
 its citations and reading are taken as they were; a bare question is read again (at most _REPLAY turns back),
@@ -27,6 +27,7 @@ import numpy as np
 from qa.answer import Answer, Reading
 from qa.language import detect_language
 from qa.retrieval import Retriever, clean_question
+from qa.retrieval.abstain import Scores
 from qa.retrieval.question import check_k
 
 MAX_HISTORY = 100  # turns; a client sending more is sending something else than a conversation
@@ -60,10 +61,10 @@ _OPENERS = frozenset({("what", "if"), ("what", "about"), ("how", "about")})
 # Not "такий"/"такой": "Хто такий Кислиця?" asks who someone is.
 _POINTERS = frozenset(
     """he she it they him her them his hers its their theirs this that these those there then such former latter
-    він вона воно вони його її їх їм йому ним нею ними нього неї них це цей ця ці цього цієї цих цим цьому цією
-    той те ті того тієї тих тим тому тією там тоді тут туди звідти
-    он она оно они его её ее их им ему ним ней ними него нее неё них это этот эта эти этого этой этих этим этому
-    этою тот те того той тех тем там тогда тут туда оттуда""".split()
+    він вона воно вони його її їх їм йому ним нею ними нього неї них ньому ній
+    це цей ця ці цього цієї цих цим цьому цією той те ті того тієї тих тим тому тією там тоді тут туди звідти
+    он она оно они его её ее их им ему ним ней ними него нее неё них нём нем
+    это этот эта эти этого этой этих этим этому этом этою тот те того той тех тем там тогда тут туда оттуда""".split()
 )
 # A question of this many words or fewer leans on what came before ("why?", "коли?", "any exceptions?"). Four or
 # five words without a pointer already stand on their own ("How many protesters were detained?").
@@ -97,7 +98,7 @@ class Turn:
 class _Read:
     """How one turn was (or is now) read: its score vector over the searched rows, its reading, what it cited."""
 
-    scores: np.ndarray | None  # None when not needed (an Answer in the history whose scores we did not redo)
+    scores: Scores | None  # None when not needed (an Answer in the history whose scores we did not redo)
     reading: Reading
     cited: list[int]  # index rows, best first
     context: str  # the subject a follow-up to this turn is read against
@@ -279,28 +280,27 @@ class _Reader:
                 return j
         return None
 
-    def _shown(self, anchor: int, upto: int) -> set[int]:
-        """Rows already cited for the question at turn `anchor`, by it and by each "more" after it before `upto`."""
+    def _shown(self, upto: int) -> set[int]:
+        """Rows already cited anywhere in the conversation before turn `upto`: "more" never quotes one again."""
         shown: set[int] = set()
-        for j in range(anchor, upto):
-            read = self._turn(j, 0)
-            if j == anchor or (read.reading.kind == "more" and read.reading.turn == anchor):
-                shown.update(read.cited)
+        for j in range(upto):
+            shown.update(self._turn(j, 0).cited)
         return shown
 
     # --- scores
 
-    def _alone(self, text: str) -> np.ndarray:
-        return self.retriever.scores(text)[self.rows.start : self.rows.stop]
+    def _alone(self, text: str) -> Scores:
+        return self.retriever.score(text).rows(self.rows.start, self.rows.stop)
 
-    def _follow_up_scores(self, text: str, before: _Read) -> np.ndarray:
-        alone = self._alone(text)
-        joined = self._alone(f"{before.context} {text}")
+    def _follow_up_scores(self, text: str, before: _Read) -> Scores:
+        """The three readings' scores combined, with the evidence of the question joined to the earlier one."""
+        joined_scores = self._alone(f"{before.context} {text}")
+        alone, joined = self._alone(text).fused, joined_scores.fused
         near = self._near(before.cited)
         combined = _ALONE_WEIGHT * _z(alone) + _JOINED_WEIGHT * _z(joined) + _NEAR_WEIGHT * near
         # Back on the scale of the question as read (the joined one), so relevance and abstention read it as usual.
         total = _ALONE_WEIGHT + _JOINED_WEIGHT
-        return (joined.mean() + joined.std() * combined / total).astype(np.float32)
+        return joined_scores.refused((joined.mean() + joined.std() * combined / total).astype(np.float32))
 
     def _near(self, cited: list[int]) -> np.ndarray:
         prior = np.zeros(len(self.rows))
@@ -312,13 +312,13 @@ class _Reader:
                     prior[target - self.rows.start] = max(prior[target - self.rows.start], weight * w)
         return prior
 
-    def _top(self, scores: np.ndarray) -> list[int]:
-        return [self.rows.start + int(i) for i in np.argsort(-scores, kind="stable")[: self.k]]
+    def _top(self, scores: Scores) -> list[int]:
+        return [self.rows.start + int(i) for i in np.argsort(-scores.fused, kind="stable")[: self.k]]
 
-    def _next_rows(self, scores: np.ndarray | None, anchor: int, i: int) -> list[int]:
+    def _next_rows(self, scores: Scores | None, anchor: int, i: int) -> list[int]:
         assert scores is not None
-        shown = self._shown(anchor, i)
-        order = (self.rows.start + int(r) for r in np.argsort(-scores, kind="stable"))
+        shown = self._shown(i)
+        order = (self.rows.start + int(r) for r in np.argsort(-scores.fused, kind="stable"))
         return [r for r in order if r not in shown][: self.k]
 
     def _given_or(self, given: Turn | None, compute: Callable[[], list[int]]) -> list[int]:

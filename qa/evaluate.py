@@ -22,7 +22,7 @@ from typing import TypeVar
 from qa import conversation
 from qa.answer import Answer
 from qa.errors import QAError
-from qa.retrieval import Retriever
+from qa.retrieval import MAX_QUESTION_CHARS, Retriever
 
 T = TypeVar("T")
 
@@ -133,14 +133,7 @@ def _squash(text: str) -> str:
 def gold_ids(retriever: Retriever, question: Question) -> set[int]:
     """Index rows of the sentences that hold a gold substring (within the question's document)."""
     rows = retriever.rows(document_id(retriever, question.doc))
-    ids = set()
-    for needle in question.gold:
-        wanted = _squash(needle)
-        found = {r for r in rows if wanted in _squash(retriever.sentences[r].text)}
-        if not found:
-            raise QAError(f"question {question.id}: gold text is in no sentence of the index: {needle!r}")
-        ids |= found
-    return ids
+    return gold_rows(retriever, rows, question.gold, f"question {question.id}")
 
 
 def calibration(pairs: list[tuple[float, bool]], bins: int = CALIBRATION_BINS) -> tuple[float, list[CalibrationBin]]:
@@ -159,13 +152,16 @@ def calibration(pairs: list[tuple[float, bool]], bins: int = CALIBRATION_BINS) -
     return round(ece, 4), table
 
 
-def evaluate(retriever: Retriever, questions: list[Question], k: int = 3) -> Report:
+def evaluate(retriever: Retriever, questions: list[Question], k: int = 3, *, whole_library: bool = False) -> Report:
+    """hit@1/hit@3/MRR, answered and abstained per language. Each question is asked of its document ("doc"), or
+    with `whole_library` of every document at once (a citation from another document is a miss)."""
     per_lang: dict[str, dict[str, list[float]]] = {}
     misses = []
     pairs: list[tuple[float, bool]] = []
     for q in questions:
         stats = per_lang.setdefault(q.lang, {"hit1": [], "hit3": [], "rr": [], "answered": [], "abstained": []})
-        answer = retriever.ask(q.question, k=max(k, RANK_DEPTH), document=document_id(retriever, q.doc))
+        asked = None if whole_library else document_id(retriever, q.doc)
+        answer = retriever.ask(q.question, k=max(k, RANK_DEPTH), document=asked)
         if not q.answerable:
             pairs.append((answer.confidence, False))
             stats["abstained"].append(float(not answer.answered))
@@ -260,6 +256,10 @@ class DialogueCell:
     alone_hit1: float = 0.0
     alone_hit3: float = 0.0
     alone_mrr: float = 0.0
+    # the baseline a reader must beat: the previous question put in front of this one, asked alone
+    prepend_hit1: float = 0.0
+    prepend_hit3: float = 0.0
+    prepend_mrr: float = 0.0
     read_as: dict[str, int] = field(default_factory=dict)  # how the turns were read: alone / follow-up / more
 
 
@@ -298,9 +298,9 @@ def _dialogue(row: dict) -> Dialogue:
     return Dialogue(str(row["id"]), row.get("doc"), row["lang"], turns)
 
 
-def dialogue_gold_rows(retriever: Retriever, rows: range, gold: list[str], where: str) -> set[int]:
+def gold_rows(retriever: Retriever, rows: range, gold: list[str], where: str) -> set[int]:
     """Rows holding a gold substring, whitespace collapsed; a gold text that the sentence splitter cut in two
-    (a hard-wrapped list item) counts each sentence it overlaps."""
+    (". і .." read as a sentence end) counts each sentence it overlaps."""
     found: set[int] = set()
     for needle in gold:
         wanted = _squash(needle)
@@ -340,10 +340,14 @@ def evaluate_dialogues(retriever: Retriever, dialogues: list[Dialogue], k: int =
             if not turn.answerable:
                 continue
             alone = retriever.ask(turn.question, max(k, RANK_DEPTH), document=doc_id)
-            wanted = dialogue_gold_rows(retriever, rows, turn.gold, f"dialogue {dialogue.id} turn {n}")
+            joined = alone
+            if n > 0:
+                before = f"{dialogue.turns[n - 1].question} {turn.question}"[-MAX_QUESTION_CHARS:]
+                joined = retriever.ask(before, max(k, RANK_DEPTH), document=doc_id)
+            wanted = gold_rows(retriever, rows, turn.gold, f"dialogue {dialogue.id} turn {n}")
             rank, alone_rank = _rank(retriever, answer, wanted), _rank(retriever, alone, wanted)
             cell = stats.setdefault((turn.kind, turn.lang), {})
-            for name, r in (("", rank), ("alone_", alone_rank)):
+            for name, r in (("", rank), ("alone_", alone_rank), ("prepend_", _rank(retriever, joined, wanted))):
                 cell.setdefault(f"{name}hit1", []).append(float(r == 1))
                 cell.setdefault(f"{name}hit3", []).append(float(r is not None and r <= 3))
                 cell.setdefault(f"{name}mrr", []).append(1.0 / r if r else 0.0)
@@ -366,13 +370,14 @@ def _rank(retriever: Retriever, answer: Answer, wanted: set[int]) -> int | None:
 
 def dialogue_report_text(report: DialogueReport) -> str:
     head = f"{'turns':<11}{'lang':<5}{'n':>4}{'hit@1':>7}{'hit@3':>7}{'MRR':>7}"
-    lines = [f"{head}   {'alone: hit@1':>12}{'hit@3':>7}{'MRR':>7}   read as"]
+    lines = [f"{head}   {'alone: hit@1':>12}{'hit@3':>7}{'MRR':>7}   {'prepended: hit@1':>16}{'hit@3':>7}   read as"]
     for kind, languages in report.cells.items():
         for lang, c in languages.items():
             how = ", ".join(f"{name} {count}" for name, count in c.read_as.items())
             lines.append(
                 f"{kind:<11}{lang:<5}{c.turns:>4}{c.hit1:>7.2f}{c.hit3:>7.2f}{c.mrr:>7.2f}   "
-                f"{c.alone_hit1:>12.2f}{c.alone_hit3:>7.2f}{c.alone_mrr:>7.2f}   {how}"
+                f"{c.alone_hit1:>12.2f}{c.alone_hit3:>7.2f}{c.alone_mrr:>7.2f}   "
+                f"{c.prepend_hit1:>16.2f}{c.prepend_hit3:>7.2f}   {how}"
             )
     if report.misses:
         lines.append(f"\nmisses at 3, or worse than alone ({len(report.misses)}):")

@@ -63,6 +63,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "uk": "Ще речення до запитання «{question}», крім уже процитованих.",
         "ru": "Ещё предложения по вопросу «{question}», кроме уже процитированных.",
     },
+    "answer.more_lead": {
+        "en": "The next closest sentences:",
+        "uk": "Наступні найближчі речення:",
+        "ru": "Следующие ближайшие предложения:",
+    },
     "answer.no_more": {
         "en": "That’s all the article has on this: everything related has been quoted already.",
         "uk": "Більше про це в статті нічого немає: усе пов’язане вже процитовано.",

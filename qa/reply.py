@@ -57,7 +57,10 @@ def build_reply(answer: Answer, *, titles: bool = False) -> Reply:
         else t("answer.other_language", lang, language=language_name(answer.language, lang))
     )
     more = answer.reading is not None and answer.reading.kind == "more"
-    if answer.citations:
+    if answer.citations and more:
+        # The next closest sentences, not an answer: "the article doesn't seem to answer" would misread them.
+        lead = t("answer.more_lead", lang)
+    elif answer.citations:
         lead = t("answer.lead" if answer.answered else "answer.weak_lead", lang)
     else:
         lead = t("answer.no_more" if more else "answer.not_found", lang)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.embed import Embedder, register_embedder
+from qa.embed import Embedder, SparseRows, register_embedder
 from qa.paths import DEFAULT_SOURCE
 
 REPO = Path(__file__).resolve().parent.parent
@@ -25,13 +25,15 @@ DATA = Path(__file__).resolve().parent / "data"
 
 
 class FakeEmbedder(Embedder):
-    """Hashes words into 64 buckets: same words, same vector; fast and deterministic."""
+    """Hashes words into 64 buckets: same words, same vector; fast and deterministic. Its sparse head hashes them
+    into 1,024 features, so storing, caching and scoring sparse vectors is tested without the real model."""
 
     def __init__(self, name: str = "fake-hash") -> None:
         super().__init__()
         self.name = name
         self.model_id = f"fake/{name}"
         self.dim = 64
+        self.sparse_dim = 1024
         self.calls = 0
 
     def _embed(self, texts: list[str], *, query: bool) -> np.ndarray:
@@ -42,6 +44,19 @@ class FakeEmbedder(Embedder):
                 out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
             out[row, 0] += 1e-3  # never an all-zero vector
         return out
+
+    def embed_both(self, texts, *, query: bool):  # noqa: ANN001, ANN201 - Embedder's signature
+        dense = self.embed(texts, query=query)
+        rows = []
+        for text in texts:
+            features = Counter(
+                int(hashlib.md5(w.encode()).hexdigest(), 16) % 1024 for w in re.findall(r"\w+", text.lower())
+            )
+            rows.append(sorted(features.items()))
+        indptr = np.cumsum([0] + [len(r) for r in rows]).astype(np.int64)
+        indices = np.array([f for r in rows for f, _ in r], dtype=np.uint16)
+        values = np.array([float(v) for r in rows for _, v in r], dtype=np.float32)
+        return dense, SparseRows(indptr, indices, values, 1024)
 
 
 @pytest.fixture

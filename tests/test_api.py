@@ -53,7 +53,7 @@ def test_first_citation_is_the_answer_in_all_three_languages(question, language,
     assert answer.language == language
     assert answer.answered
     assert answer.citations[0].text == expected
-    assert answer.citations[0].relevance == "strong"
+    # How strong it is shown follows the calibrated confidence (tests/test_quality.py checks the calibration).
 
 
 def test_sentence_ids_and_paragraphs_are_stable():

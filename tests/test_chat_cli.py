@@ -236,14 +236,17 @@ def test_eval_dialogues_reports_each_turn_kind_beside_asked_alone(tmp_path: Path
         {"follow-up": 1},
         {"alone": 1},
     ]
-    # Read with its history the follow-up finds the condition; asked alone it does not.
-    assert (follow_up["hit3"], follow_up["alone_hit3"]) == (1.0, 0.0)
+    # Read with its history the follow-up finds the condition first; asked alone it does not.
+    assert (follow_up["hit1"], follow_up["alone_hit1"]) == (1.0, 0.0)
+    # ... nor with the earlier question simply put in front of it
+    assert follow_up["prepend_hit1"] == 0.0
     # A first turn and a new topic are answered exactly as if asked alone.
     for cell in (first, new_topic):
         assert (cell["hit1"], cell["hit3"], cell["mrr"]) == (cell["alone_hit1"], cell["alone_hit3"], cell["alone_mrr"])
     assert new_topic["hit3"] == 1.0
     text = subprocess.run([str(QA), "eval", "--dialogues", str(path)], capture_output=True, text=True).stdout
-    assert text.splitlines()[0].split() == "turns lang n hit@1 hit@3 MRR alone: hit@1 hit@3 MRR read as".split()
+    header = "turns lang n hit@1 hit@3 MRR alone: hit@1 hit@3 MRR prepended: hit@1 hit@3 read as"
+    assert text.splitlines()[0].split() == header.split()
     assert text.splitlines()[2].split()[:3] == ["follow-up", "uk", "1"]
     assert text.splitlines()[2].endswith("follow-up 1")
 

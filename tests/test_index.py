@@ -35,11 +35,15 @@ def test_round_trip_preserves_sentences_vectors_and_manifest(tmp_path, source, f
     assert loaded.manifest == manifest
     assert manifest.sentences == 5 and manifest.paragraphs == 3
     assert manifest.source == str(source) and manifest.model_id == "fake/fake-hash" and manifest.dim == 64
-    assert set(manifest.files) == {"sentences.json", "sentence.faiss", "context.faiss", "sentence_as_query.faiss"}
+    assert set(manifest.files) == {"sentences.json", "sentence.faiss", "sparse.bin"}
+    assert manifest.views == ["sentence", "sparse"]
     assert [s.text for s in loaded.sentences][1] == "A storm hit the northern coast on Monday."
-    expected = fake_embedder.embed_passages([s.text for s in loaded.sentences])
+    expected, sparse = fake_embedder.embed_both([s.text for s in loaded.sentences], query=False)
     stored = loaded.vectors["sentence"].reconstruct_n(0, 5)
     np.testing.assert_allclose(stored, expected, rtol=1e-6)
+    np.testing.assert_array_equal(loaded.sparse.indptr, sparse.indptr)
+    np.testing.assert_array_equal(loaded.sparse.indices, sparse.indices)
+    np.testing.assert_allclose(loaded.sparse.values, sparse.values, rtol=1e-3)  # stored as float16
     # manifest is plain JSON a person can read
     data = json.loads((loaded.build_dir / "manifest.json").read_text())
     assert data["documents"][0]["sha256"] == manifest.source_sha256 == hashlib.sha256(source.read_bytes()).hexdigest()

@@ -127,17 +127,24 @@ def test_a_rebuild_of_an_unchanged_library_embeds_nothing(tmp_path, files, count
 def test_a_damaged_cache_file_is_ignored_and_embedded_again(tmp_path, files, counting):
     build_index(files["storm"], tmp_path / "idx", model="fake-hash")
     counting.take()
-    cached = sorted((tmp_path / "idx" / CACHE).glob("vec-*.npy"))
-    assert len(cached) == len(VIEWS)
-    cached[0].write_bytes(cached[0].read_bytes()[:60])  # truncated
-    np.save(cached[1], np.array([{"a": 1}], dtype=object), allow_pickle=True)  # a pickled object: never loaded
-    cached[2].write_bytes(b"garbage")
-    build_index(files["storm"], tmp_path / "idx", model="fake-hash")
-    assert counting.take() == 3 * 5  # the three views of five sentences, embedded again
-    answer = Retriever.load(tmp_path / "idx").ask("Which boats sank?", k=1)
-    assert answer.citations[0].text == "Three fishing boats sank in the harbour."
-    for path in cached:  # and the cache repaired
-        assert np.load(path, allow_pickle=False).shape == (5, 64)
+    cache = tmp_path / "idx" / CACHE
+    (dense,), (sparse,) = sorted(cache.glob("vec-*.npy")), sorted(cache.glob("sps-*.npz"))
+    for damage in (
+        lambda: dense.write_bytes(dense.read_bytes()[:60]),  # truncated
+        lambda: np.save(dense, np.array([{"a": 1}], dtype=object), allow_pickle=True),  # pickled: never loaded
+        lambda: dense.write_bytes(b"garbage"),
+        lambda: np.savez(sparse, indptr=np.array([{"a": 1}], dtype=object)),  # pickled: never loaded
+        lambda: sparse.write_bytes(sparse.read_bytes()[:100]),
+    ):
+        damage()
+        build_index(files["storm"], tmp_path / "idx", model="fake-hash")
+        assert counting.take() == 5  # the five sentences, embedded again
+        answer = Retriever.load(tmp_path / "idx").ask("Which boats sank?", k=1)
+        assert answer.citations[0].text == "Three fishing boats sank in the harbour."
+        counting.take()  # the question's embedding
+        assert np.load(dense, allow_pickle=False).shape == (5, 64)  # and the cache repaired
+        with np.load(sparse, allow_pickle=False) as stored:
+            assert len(stored["indptr"]) == 6
 
 
 def test_a_damaged_parse_cache_entry_is_ignored(tmp_path, files, fake_embedder):

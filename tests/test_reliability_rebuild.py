@@ -232,8 +232,8 @@ STEPS = [
     "after sentences.json",
     "half sentence.faiss",
     "after sentence.faiss",
-    "half context.faiss",
-    "after sentence_as_query.faiss",
+    "half sparse.bin",
+    "after sparse.bin",
     "half manifest.json",
     "after manifest.json",
     "after rename",
@@ -328,9 +328,7 @@ DAMAGE = {
 }
 
 
-@pytest.mark.parametrize(
-    "name", ["sentences.json", "sentence.faiss", "context.faiss", "sentence_as_query.faiss", "manifest.json"]
-)
+@pytest.mark.parametrize("name", ["sentences.json", "sentence.faiss", "sparse.bin", "manifest.json"])
 @pytest.mark.parametrize("damage", list(DAMAGE))
 def test_damaged_index_file_is_detected_with_the_rebuild_command(story_index, name, damage):
     path = story_index / _live(story_index) / name
@@ -390,8 +388,7 @@ _INDEX_FILES = [
     "manifest.json",
     "sentences.json",
     "sentence.faiss",
-    "context.faiss",
-    "sentence_as_query.faiss",
+    "sparse.bin",
 ]
 
 
@@ -450,7 +447,7 @@ def test_live_retriever_keeps_the_old_index_while_the_new_one_is_broken(tmp_path
     # A new build goes live but one of its files is damaged afterwards.
     source.write_text(NEW_STORY, encoding="utf-8")
     build_index(source, index_dir, model="fake-hash")
-    damaged = index_dir / _live(index_dir) / "context.faiss"
+    damaged = index_dir / _live(index_dir) / "sparse.bin"
     damaged.write_bytes(damaged.read_bytes()[:100])
     with caplog.at_level("WARNING", logger="qa"):
         assert service.ask("Who filled sandbags?", 3).to_dict() == old
@@ -471,11 +468,12 @@ def test_live_retriever_keeps_the_old_index_while_the_new_one_is_broken(tmp_path
 
 def test_manifest_naming_a_view_without_its_file_is_reported_corrupt(story_index):
     """Used to break: a manifest whose `views` named a view missing from `files` (one flipped byte sufficed,
-    "context" -> "cont3xt") made load_index raise a bare KeyError, a traceback in the CLI and the app."""
+    "context" -> "cont3xt"; today "sparse" -> "sp4rse") made load_index raise a bare KeyError, a traceback in the
+    CLI and the app."""
     import qa.index
 
     manifest_path = story_index / _live(story_index) / "manifest.json"
-    for change in ('"views": ["sentence", "cont3xt"]', '"files": []', '"views": "sentence"'):
+    for change in ('"views": ["sentence", "sp4rse"]', '"files": []', '"views": "sentence"'):
         data = json.loads(manifest_path.read_text())
         key, value = change.split(": ", 1)
         data[json.loads(key)] = json.loads(value)
@@ -534,7 +532,7 @@ def test_index_of_an_older_format_names_the_rebuild_command(story_index, version
     result = CliRunner().invoke(cli, ["ask", "--index-dir", str(story_index), "Which boats sank?"])
     assert result.exit_code == 1
     assert result.stderr == (
-        f"Error: index in {story_index} has format {version}, this qa reads format 4; rebuild with: qa index build "
+        f"Error: index in {story_index} has format {version}, this qa reads format 5; rebuild with: qa index build "
         f"--source {source} --index-dir {story_index} --model fake-hash\n"
     )
     repaired = CliRunner().invoke(cli, shlex.split(result.stderr.split("rebuild with: ", 1)[1])[1:])

@@ -4,13 +4,13 @@ On disk an index directory holds complete builds side by side, a CURRENT file na
 texts that citations point at, and a cache of parsed documents and their vectors:
 
     index/CURRENT              "20261127T140102Z-3f9a1c"
-    index/20261127T140102Z-3f9a1c/manifest.json, sentences.json, sentence.faiss, context.faiss, …
+    index/20261127T140102Z-3f9a1c/manifest.json, sentences.json, sentence.faiss, sparse.npz
     index/texts/<sha256>.txt   each document's stored text (citations: text[start:end])
     index/cache/               parsed documents and vectors, keyed by model and text: an unchanged document is
                                never split or embedded again
 
     manifest.py  the format: names on disk, the manifest and its rows and documents, staleness, rebuild commands
-    vectors.py   what is embedded for each sentence (the views) and the vector cache
+    vectors.py   what is embedded for each sentence (one pass: dense and sparse), the chunked vector cache
     storage.py   atomic builds: written beside the live one, switched in by replacing CURRENT; loading and checks
     build.py     build, add and remove: sources -> documents -> vectors -> a stored build, top-down
 """
@@ -40,11 +40,11 @@ from qa.index.manifest import (
     staleness,
 )
 from qa.index.storage import LoadedIndex, live_build_id, load_index, read_manifest
-from qa.index.vectors import VIEWS, view_texts
+from qa.index.vectors import VIEWS, reading
 
 __all__ = [
     "CACHE", "CURRENT", "INDEX_FORMAT", "KEEP_BUILDS", "MANIFEST", "TEXTS", "VIEWS", "Change", "DocumentEntry",
     "LoadedIndex", "Manifest", "Row", "Skipped", "SourceSpec", "Staleness", "add_documents", "build_index",
     "document_staleness", "live_build_id", "load_index", "read_documents", "read_manifest", "rebuild_command",
-    "remove_documents", "staleness", "view_texts",
+    "remove_documents", "staleness", "reading",
 ]  # fmt: skip

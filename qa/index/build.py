@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.embed import DEFAULT_MODEL, Embedder, load_embedder
+from qa.embed import DEFAULT_MODEL, Embedder, SparseRows, load_embedder
 from qa.errors import IndexMismatchError, QAError, SourceError
 from qa.index.manifest import CACHE, DocumentEntry, Manifest, Row, _quote, _rebuild
 from qa.index.storage import (
@@ -24,7 +24,7 @@ from qa.index.storage import (
     read_manifest,
     store_text,
 )
-from qa.index.vectors import VIEWS, BuildProgress, embed_documents
+from qa.index.vectors import BuildProgress, Embedded, embed_documents
 from qa.sources import Block, Document, Upload, is_upload, load_source, uploaded_name
 from qa.sources.cache import deferred_writes
 from qa.sources.files import sha256
@@ -192,7 +192,7 @@ class _Part:
 
     doc: Document | None
     entry: DocumentEntry | None  # when kept from the live build
-    arrays: dict[str, np.ndarray]
+    embedded: Embedded
     rows: list[Row]
     paragraphs: list[Block]
     keep_id: str = ""  # a document read again keeps the id it had
@@ -218,21 +218,26 @@ def _contents(index_dir: Path, parts: list[_Part]) -> Contents:
         entries.append(entry)
         rows.extend(Row(number, r.id, r.paragraph, r.start, r.end, r.text) for r in part.rows)
         paragraphs.append(part.paragraphs)
-    vectors = {view: np.concatenate([p.arrays[view] for p in parts]) for view in VIEWS}
-    return Contents(entries, rows, paragraphs, vectors)
+    dense = np.concatenate([p.embedded.dense for p in parts])
+    sparse = None
+    if all(p.embedded.sparse is not None for p in parts):
+        sparse = SparseRows.concat([p.embedded.sparse for p in parts], parts[0].embedded.sparse.dim)
+    return Contents(entries, rows, paragraphs, dense, sparse)
 
 
-def _new_part(doc: Document, arrays: dict[str, np.ndarray]) -> _Part:
+def _new_part(doc: Document, embedded: Embedded) -> _Part:
     rows = [Row(0, s.id, s.paragraph, s.start, s.end, s.text) for s in doc.sentences]
-    return _Part(doc, None, arrays, rows, list(doc.paragraphs))
+    return _Part(doc, None, embedded, rows, list(doc.paragraphs))
 
 
 def _kept_parts(index: LoadedIndex) -> list[_Part]:
     parts = []
     for number, entry in enumerate(index.manifest.documents):
         rows = index.sentences[entry.first : entry.first + entry.sentences]
-        arrays = {view: index.vectors[view].reconstruct_n(entry.first, entry.sentences) for view in VIEWS}
-        parts.append(_Part(None, entry, arrays, rows, index.paragraphs[number]))
+        (flat,) = index.vectors.values()
+        sparse = index.sparse.rows(entry.first, entry.first + entry.sentences) if index.sparse is not None else None
+        embedded = Embedded(flat.reconstruct_n(entry.first, entry.sentences), sparse)
+        parts.append(_Part(None, entry, embedded, rows, index.paragraphs[number]))
     return parts
 
 

@@ -18,7 +18,8 @@ from qa.sources.document import is_upload
 from qa.sources.files import read_bytes, sha256
 
 # Bump when what is stored changes meaning (views, text layout): older indexes are then rebuilt or refused.
-INDEX_FORMAT = 4  # 4: a library of documents, stored texts, the embedding cache
+INDEX_FORMAT = 5  # 4: a library of documents, stored texts, the embedding cache; 5: one embedded view + sparse
+SPARSE = "sparse"  # the sparse vectors' view name; stored in sparse.bin (qa.index.storage)
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 SENTENCES = "sentences.json"
@@ -127,7 +128,7 @@ class Manifest:
             raise TypeError("'files' is not a map of file names to checksums")
         if not isinstance(views, list) or not all(isinstance(v, str) for v in views):
             raise TypeError("'views' is not a list of names")
-        missing = sorted({SENTENCES, *(f"{view}.faiss" for view in views)} - files.keys())
+        missing = sorted({SENTENCES, *(view_file(view) for view in views)} - files.keys())
         if missing or any("/" in name or name.startswith(".") for name in files):
             raise ValueError(f"'files' does not list the index's files: missing {missing}")
         rows = 0
@@ -144,6 +145,11 @@ _CHECKSUM = "manifest_sha256"
 _TEXT_NAME = re.compile(r"[0-9a-f]{64}\.txt")
 _EMPTY = dict(format=0, qa_version="", model="", model_id="", dim=0, documents=[], sentences=0, views=[], files={},
               built_at="", build_seconds=0.0)  # fmt: skip
+
+
+def view_file(view: str) -> str:
+    """The file of a build that holds a view's vectors."""
+    return f"{view}.bin" if view == SPARSE else f"{view}.faiss"
 
 
 def _legacy_entry(data: dict) -> DocumentEntry:

@@ -25,7 +25,7 @@ import faiss
 import numpy as np
 
 from qa import __version__
-from qa.embed import Embedder
+from qa.embed import Embedder, SparseRows
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from qa.index.manifest import (
     _SHARED,
@@ -35,6 +35,7 @@ from qa.index.manifest import (
     INDEX_FORMAT,
     MANIFEST,
     SENTENCES,
+    SPARSE,
     TEXTS,
     DocumentEntry,
     Manifest,
@@ -42,7 +43,9 @@ from qa.index.manifest import (
     _rebuild,
     document_staleness,
     rebuild_command,
+    view_file,
 )
+from qa.index.vectors import VIEWS
 from qa.sources import Block
 from qa.sources.files import sha256
 
@@ -53,7 +56,8 @@ class LoadedIndex:
     build_dir: Path
     manifest: Manifest
     sentences: list[Row]
-    vectors: dict[str, faiss.Index]
+    vectors: dict[str, faiss.Index]  # the dense view ("sentence"), a row per sentence
+    sparse: SparseRows | None  # the sparse view, when the model has one
     paragraphs: list[list[Block]]  # per document: paragraph n of its sentences is paragraphs[doc][n]
 
     def text_path(self, doc: int) -> Path:
@@ -109,7 +113,8 @@ class Contents:
     documents: list[DocumentEntry]
     rows: list[Row]
     paragraphs: list[list[Block]]  # per document
-    vectors: dict[str, np.ndarray]  # view -> one row per sentence
+    dense: np.ndarray  # a row per sentence
+    sparse: SparseRows | None
 
 
 def commit(index_dir: Path, contents: Contents, embedder: Embedder, started: float) -> Manifest:
@@ -118,7 +123,7 @@ def commit(index_dir: Path, contents: Contents, embedder: Embedder, started: flo
     tmp = index_dir / f".tmp-{build_id}"
     tmp.mkdir()
     try:
-        files = _write_build(tmp, contents.rows, contents.paragraphs, contents.vectors)
+        files = _write_build(tmp, contents)
         manifest = Manifest(
             format=INDEX_FORMAT,
             qa_version=__version__,
@@ -127,7 +132,7 @@ def commit(index_dir: Path, contents: Contents, embedder: Embedder, started: flo
             dim=embedder.dim,
             documents=contents.documents,
             sentences=len(contents.rows),
-            views=list(contents.vectors),
+            views=[*VIEWS, SPARSE] if contents.sparse is not None else list(VIEWS),
             files=files,
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
             build_seconds=round(time.perf_counter() - started, 3),
@@ -146,24 +151,25 @@ def commit(index_dir: Path, contents: Contents, embedder: Embedder, started: flo
     return manifest
 
 
-def _write_build(directory: Path, rows: list[Row], paragraphs: list[list[Block]],
-                 arrays: dict[str, np.ndarray]) -> dict[str, str]:  # fmt: skip
+def _write_build(directory: Path, contents: Contents) -> dict[str, str]:
     files: dict[str, str] = {}
     payload = json.dumps(
         {
-            "paragraphs": [[[b.start, b.end, b.kind] for b in doc] for doc in paragraphs],
-            "sentences": [[r.doc, r.id, r.paragraph, r.start, r.end, r.text] for r in rows],
+            "paragraphs": [[[b.start, b.end, b.kind] for b in doc] for doc in contents.paragraphs],
+            "sentences": [[r.doc, r.id, r.paragraph, r.start, r.end, r.text] for r in contents.rows],
         },
         ensure_ascii=False,
     ).encode("utf-8", "surrogatepass")
-    _write_synced(directory / SENTENCES, payload)
-    files[SENTENCES] = hashlib.sha256(payload).hexdigest()
-    for view, vectors in arrays.items():
-        flat = faiss.IndexFlatIP(vectors.shape[1])
-        flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        blob = faiss.serialize_index(flat).tobytes()
-        _write_synced(directory / f"{view}.faiss", blob)
-        files[f"{view}.faiss"] = hashlib.sha256(blob).hexdigest()
+    blobs = {SENTENCES: payload}
+    (view,) = VIEWS
+    flat = faiss.IndexFlatIP(contents.dense.shape[1])
+    flat.add(np.ascontiguousarray(contents.dense, dtype=np.float32))
+    blobs[view_file(view)] = faiss.serialize_index(flat).tobytes()
+    if contents.sparse is not None:
+        blobs[view_file(SPARSE)] = _sparse_blob(contents.sparse)
+    for name, blob in blobs.items():
+        _write_synced(directory / name, blob)
+        files[name] = hashlib.sha256(blob).hexdigest()
     return files
 
 
@@ -274,9 +280,11 @@ def load_index(index_dir: str | Path) -> LoadedIndex:
         sentences = [Row(*row) for row in stored["sentences"]]
         paragraphs = [[Block(*b) for b in doc] for doc in stored["paragraphs"]]
         vectors = {
-            view: faiss.deserialize_index(np.frombuffer(blobs[f"{view}.faiss"], dtype=np.uint8))
+            view: faiss.deserialize_index(np.frombuffer(blobs[view_file(view)], dtype=np.uint8))
             for view in manifest.views
+            if view != SPARSE
         }
+        sparse = _read_sparse(blobs[view_file(SPARSE)], len(sentences)) if SPARSE in manifest.views else None
     except (ValueError, TypeError, KeyError, RuntimeError) as exc:  # files that match their checksums, not this format
         raise IndexCorruptError(f"index in {build_dir} does not decode ({exc}); rebuild with: {fix}") from None
     if len(sentences) != manifest.sentences or len(paragraphs) != len(manifest.documents):
@@ -293,4 +301,38 @@ def load_index(index_dir: str | Path) -> LoadedIndex:
                 raise IndexCorruptError(f"stored text {path} is corrupt (checksum mismatch); rebuild with: {fix}")
         except OSError as exc:
             raise IndexCorruptError(f"stored text {path} is unreadable ({exc.strerror}); rebuild with: {fix}") from None
-    return LoadedIndex(index_dir, build_dir, manifest, sentences, vectors, paragraphs)
+    return LoadedIndex(index_dir, build_dir, manifest, sentences, vectors, sparse, paragraphs)
+
+
+# sparse.bin: one JSON line (the feature count and each array's length), then the arrays as raw little-endian
+# bytes: indptr int64, indices uint16, values float16. Read with np.frombuffer, never np.load.
+_SPARSE_ARRAYS = (("indptr", "<i8"), ("indices", "<u2"), ("values", "<f2"))
+
+
+def _sparse_blob(sparse: SparseRows) -> bytes:
+    arrays = {"indptr": sparse.indptr, "indices": sparse.indices, "values": sparse.values}
+    data = [np.ascontiguousarray(arrays[name], dtype=dtype) for name, dtype in _SPARSE_ARRAYS]
+    header = {"dim": sparse.dim, **{name: len(a) for (name, _), a in zip(_SPARSE_ARRAYS, data, strict=True)}}
+    return json.dumps(header).encode() + b"\n" + b"".join(a.tobytes() for a in data)
+
+
+def _read_sparse(blob: bytes, rows: int) -> SparseRows:
+    """The sparse view of a build, or ValueError when it does not hold one row per sentence."""
+    line, _, body = blob.partition(b"\n")
+    header = json.loads(line)
+    arrays, at = {}, 0
+    for name, dtype in _SPARSE_ARRAYS:
+        count = int(header[name])
+        size = count * np.dtype(dtype).itemsize
+        arrays[name] = np.frombuffer(body, dtype=dtype, count=count, offset=at)
+        at += size
+    if at != len(body):
+        raise ValueError("the sparse vectors' file has the wrong length")
+    sparse = SparseRows(arrays["indptr"].astype(np.int64), arrays["indices"].astype(np.uint16),
+                        arrays["values"].astype(np.float32), int(header["dim"]))  # fmt: skip
+    indptr = sparse.indptr
+    if (len(indptr) != rows + 1 or indptr[0] != 0 or np.any(np.diff(indptr) < 0)
+            or int(indptr[-1]) != len(sparse.indices) or len(sparse.indices) != len(sparse.values)
+            or int(sparse.indices.max(initial=0)) >= sparse.dim):  # fmt: skip
+        raise ValueError("the sparse vectors do not match the sentences")
+    return sparse

@@ -1,18 +1,22 @@
 """Whether the documents answer a question at all, and how likely each citation is to be the answer.
 
-Two logistic models over the same features of the score distribution: the candidate's score, its z-score among
-the sentences searched, its margin over the best other sentence, whether the question is in another language than
-the candidate's document (cross-lingual scores run lower), and how many sentences were searched (a z-score means
-more among many). One model estimates whether the question is answerable at all: `answered`. The other estimates
-whether this citation answers it: `confidence` and each citation's relevance. Both are fitted on the dev
-documents (benchmarks/fit_abstention.py), for one model; stored in qa/data/abstention.json. The fit is checked
-by leaving one document out at a time, so that it transfers to documents it never saw.
+Two logistic models over the same features: of the fused score distribution (the candidate's score, its z-score
+among the sentences searched, its margin over the best other sentence), whether the question is in another
+language than the candidate's document (cross-lingual scores run lower), how many sentences were searched (a
+z-score means more among many), and each channel's own evidence: how much of the question's sparse vector the
+candidate and the best sentence cover, the candidate's and the best dense cosine, and whether any of the
+question's words (or names) occur in the sentences searched at all. One model estimates whether the question is
+answerable at all: `answered`. The other estimates whether this citation answers it: `confidence` and each
+citation's relevance. Both are fitted on the dev documents (benchmarks/fit_abstention.py), for one model and one
+set of channels; stored in qa/data/abstention.json. The fit is checked by leaving one document out at a time, so
+that it transfers to documents it never saw.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,18 +24,45 @@ from pathlib import Path
 import numpy as np
 
 CALIBRATION = Path(__file__).resolve().parent.parent / "data" / "abstention.json"
-FEATURES = ("score", "z", "margin", "cross_lingual", "log_rows")
+FEATURES = ("score", "z", "margin", "cross_lingual", "log_rows", "sparse", "sparse_best", "sparse_best_z", "dense",
+            "dense_best", "lexical_any", "lexical_best")  # fmt: skip
 STRONG = 0.6  # a citation at least this likely to be the answer is shown as a strong match
 MODERATE = 0.3
 
 
-def features(scores: np.ndarray, position: int, cross_lingual: bool) -> list[float]:
-    """The features of the candidate at `position` in `scores` (the scores of every sentence searched)."""
-    score = float(scores[position])
-    spread = float(scores.std()) or 1.0
-    others = np.delete(scores, position)
+@dataclass(frozen=True)
+class Scores:
+    """Every searched sentence's fused score, and each channel's own scores of them (a channel that is off or
+    absent is missing from `evidence`)."""
+
+    fused: np.ndarray
+    evidence: Mapping[str, np.ndarray]
+
+    def rows(self, start: int, stop: int) -> Scores:
+        return Scores(self.fused[start:stop], {k: v[start:stop] for k, v in self.evidence.items()})
+
+    def refused(self, fused: np.ndarray) -> Scores:
+        """The same evidence under another fused ranking (a conversation's reading of the question)."""
+        return Scores(fused, self.evidence)
+
+
+def features(scores: Scores, position: int, cross_lingual: bool) -> list[float]:
+    """The features of the candidate at `position` among the sentences searched."""
+    fused = scores.fused
+    score = float(fused[position])
+    spread = float(fused.std()) or 1.0
+    others = np.delete(fused, position)
     margin = score - float(others.max()) if len(others) else 0.0
-    return [score, (score - float(scores.mean())) / spread, margin, float(cross_lingual), math.log(len(scores))]
+    out = [score, (score - float(fused.mean())) / spread, margin, float(cross_lingual), math.log(len(fused))]
+    sparse, dense, lexical = (scores.evidence.get(name) for name in ("sparse", "dense", "lexical"))
+    if sparse is not None:
+        best = float(sparse.max())
+        out += [float(sparse[position]), best, (best - float(sparse.mean())) / (float(sparse.std()) or 1.0)]
+    else:
+        out += [0.0, 0.0, 0.0]
+    out += [float(dense[position]), float(dense.max())] if dense is not None else [0.0, 0.0]
+    best = float(lexical.max()) if lexical is not None else 0.0
+    return out + [float(best > 0), math.log1p(best)]
 
 
 @dataclass(frozen=True)
@@ -55,13 +86,14 @@ class Abstention:
     threshold: float  # answer when P(answerable) is at least this
 
     @classmethod
-    def for_model(cls, model_id: str) -> Abstention:
-        return _calibrations().get(model_id, FALLBACK)
+    def for_model(cls, model_id: str, channels: Iterable[str]) -> Abstention:
+        """The fit for this model and exactly these channels (each changes the features), or the fallback."""
+        return _calibrations().get(fit_key(model_id, channels), FALLBACK)
 
-    def answers(self, scores: np.ndarray, position: int, cross_lingual: bool) -> bool:
+    def answers(self, scores: Scores, position: int, cross_lingual: bool) -> bool:
         return self.answerable(features(scores, position, cross_lingual)) >= self.threshold
 
-    def probability(self, scores: np.ndarray, position: int, cross_lingual: bool) -> float:
+    def probability(self, scores: Scores, position: int, cross_lingual: bool) -> float:
         """How likely the sentence at `position` among `scores` answers the question."""
         return self.correct(features(scores, position, cross_lingual))
 
@@ -73,8 +105,18 @@ class Abstention:
 
 
 # Without a fit (another model): answer when the best sentence stands well above the rest (z ≥ 3).
-_Z_RULE = Logistic(mean=(0, 3, 0, 0, 0), scale=(1, 0.5, 1, 1, 1), weights=(0, 1, 0, 0, 0), bias=0.0)
+_Z_RULE = Logistic(
+    mean=tuple(3.0 if f == "z" else 0.0 for f in FEATURES),
+    scale=tuple(0.5 if f == "z" else 1.0 for f in FEATURES),
+    weights=tuple(1.0 if f == "z" else 0.0 for f in FEATURES),
+    bias=0.0,
+)
 FALLBACK = Abstention(answerable=_Z_RULE, correct=_Z_RULE, threshold=0.5)
+
+
+def fit_key(model_id: str, channels: Iterable[str]) -> str:
+    """How abstention.json names the fit of a model with a set of channels."""
+    return f"{model_id} [{' '.join(sorted(channels))}]"
 
 
 @cache
@@ -84,12 +126,12 @@ def _calibrations() -> dict[str, Abstention]:
     except FileNotFoundError:
         return {}
     fits = {}
-    for model_id, fit in data.items():
+    for key, fit in data.items():
         if fit.get("features") != list(FEATURES):
             continue  # fitted on other features: the fallback is safer than a misread fit
         models = {
             name: Logistic(tuple(m["mean"]), tuple(m["scale"]), tuple(m["weights"]), m["bias"])
             for name, m in fit["models"].items()
         }
-        fits[model_id] = Abstention(models["answerable"], models["correct"], fit["threshold"])
+        fits[key] = Abstention(models["answerable"], models["correct"], fit["threshold"])
     return fits

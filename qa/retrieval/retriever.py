@@ -13,11 +13,13 @@ from qa.answer import Answer, Citation
 from qa.embed import Embedder, load_embedder
 from qa.errors import IndexMismatchError
 from qa.index import LoadedIndex, load_index, rebuild_command, staleness
-from qa.retrieval.abstain import Abstention
+from qa.index.vectors import reading
+from qa.retrieval.abstain import Abstention, Scores
 from qa.retrieval.dense import DenseChannel
 from qa.retrieval.fusion import CHANNELS, fuse
 from qa.retrieval.lexical import LexicalIndex
 from qa.retrieval.question import MAX_EMBED_CHARS, check_k, clean_question
+from qa.retrieval.sparse import SparseChannel
 
 
 class Retriever:
@@ -41,11 +43,16 @@ class Retriever:
         # What citations point at: a plain-text file as long as it is what was indexed, else the stored text.
         self.citation_sources = [index.citation_source(n) for n in range(len(self.documents))]
         self.dense = DenseChannel(index)
-        self.lexical = LexicalIndex([s.text for s in self.sentences])
+        self.lexical = LexicalIndex([reading(s.text) for s in self.sentences])
+        # Only where the index holds sparse vectors and the model can make the question's in the same pass.
+        use_sparse = index.sparse is not None and embedder.sparse_dim == index.sparse.dim and "sparse" in self.channels
+        self.sparse = SparseChannel(index.sparse) if use_sparse else None
         self.heading_rows = np.array(
             [index.paragraphs[s.doc][s.paragraph].kind == "heading" for s in self.sentences], dtype=np.float32
         )
-        self.abstention = Abstention.for_model(embedder.model_id)
+        # The channels that actually score: sparse only where the index and the model both have it.
+        self.active = self.channels - (set() if self.sparse is not None else {"sparse"})
+        self.abstention = Abstention.for_model(embedder.model_id, self.active)
 
     @classmethod
     def load(cls, index_dir: str | Path, *, source: str | Path | None = None, model: str | None = None,
@@ -63,17 +70,30 @@ class Retriever:
 
     def scores(self, question: str) -> np.ndarray:
         """One relevance score per sentence, higher is better (qa.retrieval.fusion)."""
+        return self.score(question).fused
+
+    def score(self, question: str) -> Scores:
+        """Every sentence's fused score for `question` (a cleaned question), and each channel's own."""
+        evidence = self._evidence(question)
+        return Scores(fuse(evidence, self.heading_rows), evidence)
+
+    def _evidence(self, question: str) -> dict[str, np.ndarray]:
         matches = self.lexical.match(question)
-        evidence: dict[str, np.ndarray | None] = {}
+        evidence: dict[str, np.ndarray] = {}
+        # Names in the question spelt as the documents spell them let the model see "Кислиця" as "Kyslytsya".
+        names = self.lexical.cross_script_names(matches) if "lexical" in self.channels else []
+        head = question[:MAX_EMBED_CHARS]
+        text = f"{head} ({', '.join(names)})" if names else head
+        if self.sparse is not None:
+            vectors, sparse = self.embedder.embed_both([text], query=True)
+            evidence["sparse"] = self.sparse.scores(sparse)
+        elif "dense" in self.channels:
+            vectors = self.embedder.embed_queries([text])
         if "dense" in self.channels:
-            # Names in the question spelt as the documents spell them let the model see "Кислиця" as "Kyslytsya".
-            names = self.lexical.cross_script_names(matches) if "lexical" in self.channels else []
-            head = question[:MAX_EMBED_CHARS]
-            query = self.embedder.embed_queries([f"{head} ({', '.join(names)})" if names else head])[0]
-            evidence["dense"] = self.dense.scores(query)
+            evidence["dense"] = self.dense.scores(vectors[0])
         if "lexical" in self.channels:
             evidence["lexical"] = self.lexical.scores(matches)
-        return fuse(evidence, self.heading_rows)
+        return evidence
 
     def rows(self, document: str | None) -> range:
         """The index rows to search: one document's, or all."""
@@ -91,12 +111,12 @@ class Retriever:
         rows = self.rows(document)
         text = clean_question(question)
         language = detect_language(text)
-        scores = self.scores(text)[rows.start : rows.stop]
-        order = np.argsort(-scores, kind="stable")[:k]
+        scores = self.score(text).rows(rows.start, rows.stop)
+        order = np.argsort(-scores.fused, kind="stable")[:k]
         return self.answer(question, language, scores, order, rows.start)
 
-    def answer(self, question: str, language: str, scores: np.ndarray, order: np.ndarray, offset: int = 0) -> Answer:
-        """The Answer citing rows `order` (positions in `scores`, which starts at index row `offset`)."""
+    def answer(self, question: str, language: str, scores: Scores, order: np.ndarray, offset: int = 0) -> Answer:
+        """The Answer citing rows `order` (positions in `scores`, which start at index row `offset`)."""
         top = int(order[0])
         answered = self.abstention.answers(scores, top, self._cross_lingual(language, offset + top))
         citations = []
@@ -107,7 +127,7 @@ class Retriever:
             probabilities.append(p)
             entry = self.documents[s.doc]
             citations.append(
-                Citation(s.text, round(float(scores[i]), 4), s.id, s.paragraph, self.citation_sources[s.doc],
+                Citation(s.text, round(float(scores.fused[i]), 4), s.id, s.paragraph, self.citation_sources[s.doc],
                          s.start, s.end, self.abstention.relevance(p, answered), entry.title, entry.id)
             )  # fmt: skip
         return Answer(question, language, answered, citations, round(probabilities[0], 3))

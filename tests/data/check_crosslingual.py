@@ -23,6 +23,7 @@ end (``ex‐`` / ``ex-`` followed by a line break).
 
 Exit status 0 when everything passes, 1 otherwise.
 """
+
 from __future__ import annotations
 
 import collections
@@ -172,7 +173,7 @@ def check_questions(path: Path, split: str, errors: list[str]) -> list[str]:
         if doc is None:
             errors.append(f"{where}: no document docs/{name}")
             continue
-        stem = Path(name).stem[len(split) + 1:]
+        stem = Path(name).stem[len(split) + 1 :]
         if not re.fullmatch(rf"x{split}-{re.escape(stem)}-{obj['lang']}-\d{{3}}", str(obj["id"])):
             errors.append(f"{where}: id does not match x{split}-{stem}-{obj['lang']}-NNN")
         check_answer(where, obj, doc, errors)
@@ -185,8 +186,10 @@ def check_questions(path: Path, split: str, errors: list[str]) -> list[str]:
             a, u = counts.get((name, lang), (0, 0))
             cells.append(f"{lang} {a}/{u}")
             if a < MIN_ANSWERABLE or u < MIN_UNANSWERABLE:
-                errors.append(f"{path.name}: {name} × {lang}: {a} answerable / {u} unanswerable, "
-                              f"need ≥{MIN_ANSWERABLE}/≥{MIN_UNANSWERABLE}")
+                errors.append(
+                    f"{path.name}: {name} × {lang}: {a} answerable / {u} unanswerable, "
+                    f"need ≥{MIN_ANSWERABLE}/≥{MIN_UNANSWERABLE}"
+                )
         report.append(f"  {name:32s} " + "   ".join(cells) + "   (answerable/unanswerable)")
     tot_a = sum(c[0] for c in counts.values())
     tot_u = sum(c[1] for c in counts.values())
@@ -252,9 +255,13 @@ def check_dialogues(path: Path, split: str, errors: list[str]) -> list[str]:
     for lang in LANGS:
         if per_lang[lang] != DIALOGUES_PER_LANG:
             errors.append(f"{path.name}: {per_lang[lang]} dialogues in {lang}, need {DIALOGUES_PER_LANG}")
-    report = [f"{path.name}: {len(rows)} dialogues ("
-              + ", ".join(f"{lang} {per_lang[lang]}" for lang in LANGS) + f"), {n_turns} turns ("
-              + ", ".join(f"{k} {kinds[k]}" for k in KINDS) + f"), {switching} switch language"]
+    report = [
+        f"{path.name}: {len(rows)} dialogues ("
+        + ", ".join(f"{lang} {per_lang[lang]}" for lang in LANGS)
+        + f"), {n_turns} turns ("
+        + ", ".join(f"{k} {kinds[k]}" for k in KINDS)
+        + f"), {switching} switch language"
+    ]
     report.append("  per document: " + ", ".join(f"{d} {c}" for d, c in sorted(per_doc.items())))
     return report
 
