@@ -5,8 +5,9 @@ qa/data/abstention.json.
 
 The dev library is the bundled article (tests/data/questions_dev.jsonl) and the dev-* documents of
 tests/data/docs (tests/data/multidoc_dev.jsonl, crosslingual_dev.jsonl); each question is asked of its own document.
-One fit per set of channels the Retriever may run with: all of them, and without the sparse one (qa installed
-without its engine), since each channel's evidence is a feature. Never run it on the
+One fit per set of channels the Retriever may run with: all of them, and each one off in turn (without the sparse
+one: qa installed without its engine; the others: `qa eval --ablation`), since each channel's evidence is a
+feature. Never run it on the
 test documents: they only measure. Two logistic regressions (Newton's method, small L2) on the same features:
 "is the question answerable" (-> answered) and "does the first citation answer it" (-> confidence). Before the
 final fit, each is checked by leaving one document out at a time (the figures printed), and the threshold is
@@ -127,7 +128,9 @@ def main() -> None:
     args = parser.parse_args()
     dev_library(Path(args.index_dir))
     data = {}
-    for channels in (CHANNELS, tuple(c for c in CHANNELS if c != "sparse")):
+    # every channel, and each one off in turn (qa installed without its engine has no sparse channel; `qa eval
+    # --ablation` switches each off)
+    for channels in (CHANNELS, *(tuple(c for c in CHANNELS if c != off) for off in CHANNELS)):
         retriever = Retriever.load(Path(args.index_dir), channels=channels)
         print(f"channels: {', '.join(sorted(retriever.active))}")
         key, fitted = fit_channels(retriever, args)

@@ -354,8 +354,22 @@ def ask_command(question: str, k: int, as_json: bool, document: str | None, inde
 @_path_option("--index-dir", "Index to evaluate. Default: the bundled article's index (built if missing).")
 @click.option("-k", "k", type=click.IntRange(1, 20), default=3, show_default=True, help="Citations per question.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--ablation", is_flag=True, help="Questions only: the table again with each evidence channel switched off in turn."
+)
+@click.option(
+    "--whole-library",
+    is_flag=True,
+    help="Questions only: ask every question of all the documents at once (a hit only in its own document).",
+)
 def eval_command(
-    questions_file: Path | None, dialogues_file: Path | None, index_dir: Path | None, k: int, as_json: bool
+    questions_file: Path | None,
+    dialogues_file: Path | None,
+    index_dir: Path | None,
+    k: int,
+    as_json: bool,
+    ablation: bool,
+    whole_library: bool,
 ) -> None:
     """Measure hit@1, hit@3, MRR and abstention per language on a question set, or hit@1/hit@3 per language and
     turn kind (first, follow-up, new topic) on a dialogue set, beside the same questions asked alone."""
@@ -364,6 +378,8 @@ def eval_command(
 
     if (questions_file is None) == (dialogues_file is None):
         raise click.UsageError("give one of --questions FILE or --dialogues FILE")
+    if dialogues_file is not None and (ablation or whole_library):
+        raise click.UsageError("--ablation and --whole-library go with --questions")
     with _domain_errors():
         service = LiveRetriever(index_dir) if index_dir else default_service()
         if dialogues_file is not None:
@@ -372,8 +388,12 @@ def eval_command(
             text = ev.dialogue_report_text(report)
         else:
             questions = ev.load_questions(questions_file)
-            report = ev.evaluate(service.retriever(), questions, k=k)
-            text = ev.report_text(report)
+            if ablation:
+                report = ev.ablation(service.retriever(), questions, k=k, whole_library=whole_library)
+                text = ev.ablation_text(report)
+            else:
+                report = ev.evaluate(service.retriever(), questions, k=k, whole_library=whole_library)
+                text = ev.report_text(report)
     click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if as_json else text)
 
 

@@ -223,6 +223,38 @@ def report_text(report: Report) -> str:
     return "\n".join(lines)
 
 
+@dataclass
+class Ablation:
+    """The same questions with every channel, then with each channel switched off in turn."""
+
+    reports: dict[str, Report]  # "all channels", "without dense", ...
+
+    def to_dict(self) -> dict:
+        return {name: report.to_dict() for name, report in self.reports.items()}
+
+
+def ablation(retriever: Retriever, questions: list[Question], k: int = 3, *, whole_library: bool = False) -> Ablation:
+    """evaluate() with every channel the Retriever runs, then once without each (abstention then uses the fit for
+    that set of channels: benchmarks/fit_abstention.py fits each)."""
+    reports = {"all channels": evaluate(retriever, questions, k, whole_library=whole_library)}
+    for channel in sorted(retriever.active):
+        without = Retriever(retriever.index, retriever.embedder, retriever.channels - {channel})
+        reports[f"without {channel}"] = evaluate(without, questions, k, whole_library=whole_library)
+    return Ablation(reports)
+
+
+def ablation_text(result: Ablation) -> str:
+    head = f"{'channels':<18}{'lang':<5}{'n':>4}{'hit@1':>7}{'hit@3':>7}{'MRR':>7}{'answered':>10}{'abstain':>9}"
+    lines = [head]
+    for name, report in result.reports.items():
+        for lang, r in report.languages.items():
+            lines.append(
+                f"{name:<18}{lang:<5}{r.answerable:>4}{r.hit1:>7.2f}{r.hit3:>7.2f}{r.mrr:>7.2f}"
+                f"{r.answered_rate:>10.2f}{r.abstain_rate:>9.2f}"
+            )
+    return "\n".join(lines)
+
+
 # --- Dialogues: questions asked turn by turn with the conversation so far (qa.conversation) --------------------
 
 DIALOGUE_KINDS = ("first", "follow-up", "new-topic")

@@ -183,6 +183,47 @@ def test_eval_command_reports_per_language(bundled_index):
     assert report["languages"]["uk"]["answerable"] == 35
 
 
+def test_eval_ablation_switches_each_channel_off_in_turn(bundled_index, tmp_path):
+    questions = [line for line in Path("tests/data/questions_dev.jsonl").read_text(encoding="utf-8").splitlines()]
+    few = tmp_path / "few.jsonl"
+    few.write_text("\n".join(questions[:12] + questions[-12:]) + "\n", encoding="utf-8")
+    args = ["eval", "--questions", str(few), "--index-dir", str(bundled_index), "--json"]
+    plain = json.loads(CliRunner().invoke(cli, args).output)
+    result = CliRunner().invoke(cli, [*args, "--ablation"])
+    assert result.exit_code == 0, result.output
+    table = json.loads(result.output)
+    assert list(table) == ["all channels", "without dense", "without lexical", "without sparse"]
+    assert table["all channels"]["languages"] == plain["languages"]
+    # the dense channel carries most of the ranking: without it the same questions are answered worse
+    hit3 = {name: sum(r["hit3"] for r in report["languages"].values()) for name, report in table.items()}
+    assert hit3["without dense"] < hit3["all channels"]
+    text = CliRunner().invoke(cli, [*args[:-1], "--ablation"]).output.splitlines()
+    assert text[0].split() == ["channels", "lang", "n", "hit@1", "hit@3", "MRR", "answered", "abstain"]
+    assert sorted(plain["languages"]) == ["en", "ru"]  # the first and the last twelve questions
+    assert [line.split()[:3] for line in text[1:5]] == [
+        ["all", "channels", "en"],
+        ["all", "channels", "ru"],
+        ["without", "dense", "en"],
+        ["without", "dense", "ru"],
+    ]
+
+
+def test_eval_whole_library_counts_a_quote_from_another_document_as_a_miss(tmp_path, fake_embedder):
+    one, two = tmp_path / "one.txt", tmp_path / "two.txt"
+    one.write_text("The ferry leaves at noon. It carries forty cars.\n", encoding="utf-8")
+    two.write_text("The ferry leaves at noon every Sunday in summer.\n", encoding="utf-8")
+    build = ["index", "build", "--source", str(one), "--source", str(two), "--index-dir", str(tmp_path / "idx")]
+    assert CliRunner().invoke(cli, [*build, "--model", "fake-hash"]).exit_code == 0
+    row = {"id": "q1", "lang": "en", "question": "When does the ferry leave every Sunday in summer?",
+           "answerable": True, "gold": ["The ferry leaves at noon."], "doc": "one.txt"}  # fmt: skip
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    args = ["eval", "--questions", str(questions), "--index-dir", str(tmp_path / "idx"), "--json"]
+    own = json.loads(CliRunner().invoke(cli, args).output)["languages"]["en"]
+    whole = json.loads(CliRunner().invoke(cli, [*args, "--whole-library"]).output)["languages"]["en"]
+    assert (own["hit1"], whole["hit1"]) == (1.0, 0.0)  # asked of all, two.txt's sentence comes first
+
+
 def test_eval_rejects_a_bad_question_file(tmp_path):
     bad = tmp_path / "q.jsonl"
     bad.write_text('{"id": 1}\n', encoding="utf-8")
