@@ -309,6 +309,15 @@ def _detect(text: str) -> str:
     return _latin(latin, sample)
 
 
+_CYRILLIC_LETTER = re.compile(r"[\u0400-\u04ff]")
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+
+
+def is_cyrillic(text: str) -> bool:
+    """Whether `text` is mostly written in Cyrillic letters (more of them than Latin ones)."""
+    return len(_CYRILLIC_LETTER.findall(text)) > len(_LATIN_LETTER.findall(text))
+
+
 def _by_script(words: list[str]) -> tuple[list[str], list[str], list[str]]:
     cyrillic, latin, other = [], [], []
     for word in words:

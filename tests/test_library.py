@@ -483,3 +483,26 @@ def test_an_upload_is_recorded_by_its_name_and_never_goes_stale(tmp_path, files,
     assert info.stdout.splitlines()[-1] == "status:        fresh" and str(tmp_path / "gradio-0") not in info.stdout
     answer = Retriever.load(idx).ask("When did the bridge reopen?", 1, document="notes")
     assert answer.citations[0].text == "The old bridge reopened on Tuesday."  # from the stored text
+
+
+# --- a library of several languages ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def english_and_ukrainian(tmp_path_factory) -> Retriever:
+    from qa.paths import DEFAULT_SOURCE
+
+    directory = tmp_path_factory.mktemp("mixed")
+    build_index([DEFAULT_SOURCE, Path("tests/data/docs/dev-article-uk.md")], directory)
+    return Retriever.load(directory)
+
+
+@pytest.mark.parametrize(
+    "question", ["Хто такий Кличко?", "Хто створив проєкт «Шукай своїх»?", "Що чекає на російську економіку?"]
+)
+def test_a_ukrainian_question_about_the_english_article_is_answered_from_it_beside_a_ukrainian_document(
+    english_and_ukrainian, question
+):
+    """Used to break (issue 19): the model scores a sentence in the question's own script higher whatever it says,
+    so with a Ukrainian document in the library a Ukrainian question about the English article quoted it."""
+    assert english_and_ukrainian.ask(question, k=1).citations[0].document_id == "article"

@@ -18,22 +18,22 @@ from tests.conftest import DATA
 FLOORS = {
     "dev": {
         "en": (0.86, 0.95, 0.90, 0.97, 0.50),
-        "uk": (0.72, 0.84, 0.78, 0.95, 0.36),
+        "uk": (0.72, 0.84, 0.78, 0.92, 0.36),
         "ru": (0.67, 0.84, 0.77, 0.92, 0.28),
     },
     "test": {
-        "en": (0.71, 0.87, 0.80, 0.87, 0.28),
-        "uk": (0.61, 0.75, 0.70, 0.89, 0.66),
+        "en": (0.71, 0.87, 0.80, 0.87, 0.36),
+        "uk": (0.61, 0.75, 0.70, 0.84, 0.66),
         "ru": (0.62, 0.77, 0.70, 0.86, 0.51),
     },
     # the test documents (test-*.txt/.md/.html), never tuned on
     "multidoc_test": {
         "en": (0.67, 0.81, 0.76, 0.90, 0.50),
-        "uk": (0.63, 0.87, 0.75, 0.91, 0.12),
+        "uk": (0.63, 0.87, 0.75, 0.93, 0.10),
         "ru": (0.58, 0.80, 0.69, 0.92, 0.20),
     },
 }
-MAX_ECE = 0.10  # expected calibration error of `confidence` on the test documents (measured 0.073)
+MAX_ECE = 0.10  # expected calibration error of `confidence` on the test documents (measured 0.081)
 
 
 @pytest.fixture(scope="module")

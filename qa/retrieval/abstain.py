@@ -37,18 +37,21 @@ class Scores:
 
     fused: np.ndarray
     evidence: Mapping[str, np.ndarray]
+    # what fusion added to rank across scripts (fusion.OTHER_SCRIPT): not evidence that a sentence answers
+    prior: np.ndarray | float = 0.0
 
     def rows(self, start: int, stop: int) -> Scores:
-        return Scores(self.fused[start:stop], {k: v[start:stop] for k, v in self.evidence.items()})
+        prior = self.prior[start:stop] if isinstance(self.prior, np.ndarray) else self.prior
+        return Scores(self.fused[start:stop], {k: v[start:stop] for k, v in self.evidence.items()}, prior)
 
     def refused(self, fused: np.ndarray) -> Scores:
         """The same evidence under another fused ranking (a conversation's reading of the question)."""
-        return Scores(fused, self.evidence)
+        return Scores(fused, self.evidence, self.prior)
 
 
 def features(scores: Scores, position: int, cross_lingual: bool) -> list[float]:
     """The features of the candidate at `position` among the sentences searched."""
-    fused = scores.fused
+    fused = scores.fused - scores.prior
     score = float(fused[position])
     spread = float(fused.std()) or 1.0
     others = np.delete(fused, position)

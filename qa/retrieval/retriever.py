@@ -14,9 +14,10 @@ from qa.embed import Embedder, load_embedder
 from qa.errors import IndexMismatchError
 from qa.index import LoadedIndex, load_index, rebuild_command, staleness
 from qa.index.vectors import reading
+from qa.language import is_cyrillic
 from qa.retrieval.abstain import Abstention, Scores
 from qa.retrieval.dense import DenseChannel
-from qa.retrieval.fusion import CHANNELS, fuse
+from qa.retrieval.fusion import CHANNELS, OTHER_SCRIPT, fuse
 from qa.retrieval.lexical import LexicalIndex
 from qa.retrieval.question import MAX_EMBED_CHARS, check_k, clean_question
 from qa.retrieval.sparse import SparseChannel
@@ -50,6 +51,7 @@ class Retriever:
         self.heading_rows = np.array(
             [index.paragraphs[s.doc][s.paragraph].kind == "heading" for s in self.sentences], dtype=np.float32
         )
+        self.cyrillic_rows = np.array([is_cyrillic(s.text) for s in self.sentences], dtype=bool)
         # The channels that actually score: sparse only where the index and the model both have it.
         self.active = self.channels - (set() if self.sparse is not None else {"sparse"})
         self.abstention = Abstention.for_model(embedder.model_id, self.active)
@@ -75,7 +77,8 @@ class Retriever:
     def score(self, question: str) -> Scores:
         """Every sentence's fused score for `question` (a cleaned question), and each channel's own."""
         evidence = self._evidence(question)
-        return Scores(fuse(evidence, self.heading_rows), evidence)
+        other_script = (self.cyrillic_rows != is_cyrillic(question)).astype(np.float32)
+        return Scores(fuse(evidence, self.heading_rows, other_script), evidence, OTHER_SCRIPT * other_script)
 
     def _evidence(self, question: str) -> dict[str, np.ndarray]:
         matches = self.lexical.match(question)
