@@ -541,6 +541,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "uk": "Розкажіть про «{topic}».",
         "ru": "Расскажите про «{topic}».",
     },
+    "example.pair": {
+        "en": "What is said about {a} and {b}?",
+        "uk": "Що сказано про {a} і {b}?",
+        "ru": "Что сказано про {a} и {b}?",
+    },
     "example.year": {
         "en": "What happened in {year}?",
         "uk": "Що сталося {year} року?",

@@ -551,15 +551,23 @@ def test_candidate_questions_come_from_the_document_s_own_words(tmp_path):
     page = tmp_path / "cape-wren.html"
     page.write_bytes(CAPE_WREN_HTML)
     doc = load_source(page)
-    tried = [(c.key, c.fields, c.word) for c in candidates(doc.text, doc.paragraphs, doc.title)]
+    tried = [(c.key, c.fields, c.words) for c in candidates(doc.text, doc.paragraphs, doc.title)]
     assert tried == [
-        ("example.year", {"year": "1871"}, "1871"),
-        ("example.year", {"year": "1903"}, "1903"),
-        ("example.topic", {"topic": "Margaret Ellis"}, "Margaret Ellis"),  # not "Cape Wren": the title's
-        ("example.topic", {"topic": "keeper"}, "keeper"),
-        ("example.topic", {"topic": "lighthouse"}, "lighthouse"),
-        ("example.title", {"title": CAPE_WREN_TITLE}, ""),
-        ("example.about", {}, ""),
+        ("example.year", {"year": "1871"}, ("1871",)),
+        ("example.year", {"year": "1903"}, ("1903",)),
+        ("example.topic", {"topic": "Margaret Ellis"}, ("Margaret Ellis",)),  # not "Cape Wren": the title's
+        ("example.topic", {"topic": "keeper"}, ("keeper",)),
+        ("example.topic", {"topic": "lighthouse"}, ("lighthouse",)),
+        # the two rarest words of each paragraph's first sentence, then of its second ("weather": not "Supplies",
+        # which starts the sentence, nor "arrived", a verb)
+        ("example.pair", {"a": "lighthouse", "b": "Cape Wren"}, ("lighthouse", "Cape Wren")),
+        ("example.pair", {"a": "keepers", "b": "four-hour"}, ("keepers", "four-hour")),
+        ("example.pair", {"a": "clear", "b": "forty-two"}, ("clear", "forty-two")),
+        ("example.pair", {"a": "Margaret Ellis", "b": "autumn"}, ("Margaret Ellis", "autumn")),
+        ("example.pair", {"a": "flashes", "b": "nautical"}, ("flashes", "nautical")),
+        ("example.pair", {"a": "Thursday", "b": "weather"}, ("Thursday", "weather")),
+        ("example.title", {"title": CAPE_WREN_TITLE}, ()),
+        ("example.about", {}, ()),
     ]  # no heading: asked about, a heading quotes itself first
 
 
@@ -676,7 +684,7 @@ def test_adding_an_uploaded_file_and_pasted_text(library, tmp_path):
     assert job.phase == "done" and job.title == "The Orchard Beekeepers"
     answer = library.service.ask("How much honey did they harvest?", 1, document=job.document)
     assert answer.citations[0].text == "Last season the members harvested eleven hundred kilograms of linden honey."
-    assert [t("example.topic", "ru", topic="cooperative")] in library.examples(job.document, "ru")
+    assert_answered_examples(library, job.document, "ru")
 
     ferry = "The river ferry runs every forty minutes.\n\nIts captain, Oksana Hrytsenko, has crossed it 9,000 times.\n"
     job = _finish(library.library.add_text(ferry, "  The   river ferry ", "ru"))

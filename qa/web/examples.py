@@ -4,21 +4,25 @@ document answers.
 The bundled article has hand-written ones (each answered in all three languages: tests/test_web.py). Any other
 document gets questions made from its own words with one template a kind, in the page's language: the years it
 names ("What happened in 1987?"), the names and terms it keeps coming back to ("Tell me about “Margaret Ellis”."),
-its title, and "What is this article about?". Nothing is generated, so each is checked by asking it of the
-document: it is offered only if the answer is given (not abstained) and its first quote is a sentence the question
-was made from (one naming the year, the name or the term; the lead for the last two), never a heading. Headings
+the two rarest words of its paragraphs' sentences ("What is said about cooperative and orchard?": a small document
+repeats few words), its title, and "What is this article about?". A question made of words that read as another
+language than the page's is not tried. Nothing is generated, so each is checked by asking it of the document: it
+is offered only if the answer is given (not abstained) and its first quote is a sentence the question was made
+from (one naming the year, the name, the term or both words; the lead for the last two), never a heading. Headings
 themselves make no questions: asked about, a heading quotes itself first. That is at most MAX_ASKED questions
 asked once per document and language (ChatApp caches them), about 0.3 s.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from qa.language import question_language
 from qa.messages import t
 from qa.paths import DEFAULT_SOURCE
 from qa.web.render import one_line
@@ -52,13 +56,13 @@ _VERBISH = re.compile(r"(?:ed|ing|ly|ть|ти|ться|тись|ет|ит|ут|
 
 @dataclass(frozen=True)
 class Candidate:
-    """A question to try, and the paragraphs whose sentences count as its answer (sentences holding `word`,
-    when it is set)."""
+    """A question to try, and the paragraphs whose sentences count as its answer (sentences holding every one of
+    `words`, when there are any)."""
 
     key: str
     fields: dict[str, str]
     paragraphs: frozenset[int]
-    word: str = ""
+    words: tuple[str, ...] = ()
 
 
 def bundled_examples(entry: DocumentEntry, lang: str) -> list[str] | None:
@@ -74,8 +78,14 @@ def suggested_questions(
     """Up to MAX_EXAMPLES questions in `lang` that the document answers. `ask(question)` asks the document alone;
     it is called at most MAX_ASKED times."""
     out = []
-    for candidate in candidates(text, paragraphs, title)[:MAX_ASKED]:
+    asked = 0
+    for candidate in candidates(text, paragraphs, title):
         question = t(candidate.key, lang, **candidate.fields)
+        if question_language(question) != lang:
+            continue  # made of the document's words, it reads as their language: not an example on this page
+        if asked == MAX_ASKED:
+            break
+        asked += 1
         try:
             answer = ask(question)
         except Exception:  # a question the service refuses is not an example; nothing else is at stake
@@ -94,7 +104,8 @@ def _answers(answer: Answer, candidate: Candidate, text: str, paragraphs: Sequen
     first = answer.citations[0]
     if first.paragraph not in candidate.paragraphs or paragraphs[first.paragraph].kind == "heading":
         return False
-    return not candidate.word or candidate.word.casefold() in text[first.start : first.end].casefold()
+    quote = text[first.start : first.end].casefold()
+    return all(word.casefold() in quote for word in candidate.words)
 
 
 def candidates(text: str, paragraphs: Sequence[Block], title: str = "") -> list[Candidate]:
@@ -105,7 +116,7 @@ def candidates(text: str, paragraphs: Sequence[Block], title: str = "") -> list[
     lead = frozenset(sorted(prose)[:2])
     found: list[Candidate] = []
     for year in _frequent(_YEAR, text, paragraphs):
-        found.append(Candidate("example.year", {"year": year}, prose, year))
+        found.append(Candidate("example.year", {"year": year}, prose, (year,)))
     # A name in the title or a heading, or a term of one (or of a name already asked about), would only lead
     # back to it.
     headings = [one_line(text[b.start : b.end]).casefold() for b in paragraphs if b.kind == "heading"]
@@ -116,7 +127,8 @@ def candidates(text: str, paragraphs: Sequence[Block], title: str = "") -> list[
         _TERM, text, paragraphs, keep=lambda w: w.islower() and w.casefold() not in taken and not _VERBISH.search(w)
     )
     for topic in [*names, *terms]:
-        found.append(Candidate("example.topic", {"topic": topic}, prose, topic))
+        found.append(Candidate("example.topic", {"topic": topic}, prose, (topic,)))
+    found += _sentence_candidates(text, paragraphs)
     if title and len(title) <= _TITLE_CHARS:
         found.append(Candidate("example.title", {"title": title}, lead))
     found.append(Candidate("example.about", {}, lead))
@@ -139,3 +151,88 @@ def _frequent(
             counts.update(one_line(m.group(1)) for m in pattern.finditer(text, block.start, block.end))
     ranked = [word for word, count in counts.most_common() if keep(word) and (count > 1 or once(word))]
     return ranked[:limit]
+
+
+# Words a sentence is about: letters, with inner digits, hyphens, apostrophes or underscores ("four-hour",
+# "CHROOT_DIR"). Function words of four letters or more are not (the short ones never are).
+_WORD = re.compile(r"[^\W\d_](?:[\w’'-]*[^\W_])?")
+_CAPITAL = re.compile(r"[A-ZА-ЯЁІЇЄҐ]")
+_STOP = frozenset(
+    """about above after again against along also among another around because been before being below between both
+    could does doing down during each either else every from further have having here into itself just least less
+    many more most much must near never only other ought over same shall should since some such than that their
+    them then there these they this those though through thus under unless until upon very were what when where
+    whether which while whom whose will with within without would your
+    який яка яке які якого якої яких якому якій якими цього цієї цих того тієї тих також може можна тому коли якщо
+    буде будуть були було була його їхні їхній вони воно вона щоби після перед через лише тільки навіть адже
+    проте однак серед більш менш дуже цей ця це ці свій своє свої своїх який-небудь
+    который которая которое которые которого которой которых этого этой этих того тоже также может можно поэтому
+    когда если будет будут были было была него она они оно чтобы после перед через только даже однако среди
+    более менее очень этот эта это эти свой своё свои своих
+    three four five seven eight nine eleven twelve twenty thirty forty fifty sixty seventy eighty ninety hundred
+    thousand million""".split()
+)
+_SENTENCES_TRIED = MAX_ASKED
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’»)\]]*\s+(?=[\"'“‘«(\[]*[A-ZА-ЯЁІЇЄҐ])")
+
+
+def _sentence_candidates(text: str, paragraphs: Sequence[Block]) -> list[Candidate]:
+    """A question about two words of one sentence (the two the document uses least, in the sentence's order), for
+    the first sentence of each paragraph, then the second of each, and so on."""
+    counts: Counter[str] = Counter()
+    blocks = []
+    for n, block in enumerate(paragraphs):
+        if block.kind != "heading":
+            chunk = one_line(text[block.start : block.end])
+            counts.update(w.casefold() for w in _WORD.findall(chunk))
+            blocks.append((n, chunk))
+    prose = frozenset(n for n, _ in blocks)
+    found: list[Candidate] = []
+    # the first sentence of each paragraph, then the second of each, and so on
+    split = [_SENTENCE_END.split(chunk) for _, chunk in blocks]
+    rounds = [s for row in itertools.zip_longest(*split) for s in row if s]
+    for sentence in rounds:
+        terms = _terms(sentence)
+        if len(terms) < 2:
+            continue
+        # the rarest words say most about which sentence is meant (a name counts by its last word)
+        terms.sort(key=lambda w: (counts[w.split()[-1].casefold()], -len(w)))
+        pair = sorted(terms[:2], key=sentence.index)
+        found.append(Candidate("example.pair", {"a": pair[0], "b": pair[1]}, prose, tuple(pair)))
+        if len(found) == _SENTENCES_TRIED:
+            break
+    return found
+
+
+def _terms(sentence: str) -> list[str]:
+    """The words and names of `sentence` that may stand for what it says, each once."""
+    words = list(_WORD.finditer(sentence))
+    out: dict[str, str] = {}
+    i = 0
+    while i < len(words):
+        word = words[i].group()
+        j = i
+        while (
+            j + 1 < len(words)
+            and j - i < 2
+            and _is_name_word(words[j].group())
+            and _is_name_word(words[j + 1].group())
+            and sentence[words[j].end() : words[j + 1].start()] == " "
+        ):
+            j += 1
+        if j > i:
+            name = sentence[words[i].start() : words[j].end()]
+            out.setdefault(name.casefold(), name)
+        elif not (i == 0 and _is_name_word(word)) and _is_term(word):
+            out.setdefault(word.casefold(), word)
+        i = j + 1
+    return list(out.values())
+
+
+def _is_name_word(word: str) -> bool:
+    return bool(_CAPITAL.match(word)) and not word.isupper()
+
+
+def _is_term(word: str) -> bool:
+    folded = word.casefold()
+    return len(word) >= 4 and folded not in _STOP and (word.isupper() or not _VERBISH.search(folded))
