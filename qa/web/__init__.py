@@ -5,7 +5,8 @@
     examples.py   the example questions offered for a document: only ones it answers, in the page's language
     addresses.py  which web addresses may be added (http(s), and not the app itself)
     access.py     who may add documents: anyone on loopback, the owner beyond it, nobody when read-only
-    jobs.py       adding a document in the background: the job, its progress, what went wrong
+    jobs.py       adding a document in the background: the job, its progress and place in line, cancelling it
+    worker.py     the child process that embeds a document at a lower priority, so questions come first
     uploads.py    uploaded files: removed from the server once their add is over
     api.py        requests from programs: the /ask endpoint and POST /api/ask, their checks and statuses
     handlers.py   ChatApp: the page's event handlers, on top of the API's

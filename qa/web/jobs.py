@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import queue
 import re
 import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,7 +41,7 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # an uploaded file or pasted text; pages hav
 ADD_AT_ONCE = 2
 
 
-@dataclass
+@dataclass(eq=False)  # a job is itself: found in the line by identity
 class AddJob:
     """One source on its way into the library; the page polls it for the progress bar."""
 
@@ -128,7 +128,10 @@ class Library:
         self.service = service
         self.allow_private_urls = allow_private_urls
         self.own_port = own_port  # the app's own port, so a URL pointing at the app itself is refused
-        self._worker = ThreadPoolExecutor(ADD_AT_ONCE, thread_name_prefix="qa-add")
+        # Daemon threads, not an executor's: stopping the app must not wait for a book. Its children then see
+        # their stdin close and stop at their next chunk, committing nothing.
+        self._queue: queue.SimpleQueue[tuple[AddJob, object]] = queue.SimpleQueue()  # first in, first out
+        self._workers: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._line: list[AddJob] = []  # waiting for a worker, in order
         self._sessions: dict[str, list[AddJob]] = {}  # the jobs each page started, for its Cancel button
@@ -218,8 +221,16 @@ class Library:
         with self._lock:
             self._line.append(job)
             self._number_the_line()
-        self._worker.submit(self._run, job, spec)
+            if len(self._workers) < ADD_AT_ONCE:
+                worker = threading.Thread(target=self._work, name=f"qa-add-{len(self._workers)}", daemon=True)
+                self._workers.append(worker)
+                worker.start()
+            self._queue.put((job, spec))  # in the line's order
         return job
+
+    def _work(self) -> None:
+        while True:
+            self._run(*self._queue.get())
 
     # -- the work
 
@@ -357,7 +368,9 @@ def progress_html(job: AddJob, lang: str, now: float | None = None) -> str:
         text = html_escape(t(key, lang, source=job.label, done=job.done))
         return f'<div class="qa-status qa-status-cancelled" role="status">{text}</div>'
     bar = "<progress></progress>"  # indeterminate: reading or fetching takes as long as it takes
-    if job.stopping.is_set():
+    if job.phase == "saving":  # too late to stop it, if Cancel was pressed
+        text = t("library.saving", lang, source=job.label)
+    elif job.stopping.is_set():
         text = t("library.stopping", lang, source=job.label)
     elif job.phase == "embedding" and job.total:
         done = min(job.done, job.total)
@@ -368,8 +381,6 @@ def progress_html(job: AddJob, lang: str, now: float | None = None) -> str:
         else:
             text = t("library.embedding_rate", lang, source=job.label, done=done, total=job.total,
                      rate=_decimal(rate, lang), left=_duration(left, lang))  # fmt: skip
-    elif job.phase == "saving":
-        text = t("library.saving", lang, source=job.label)
     elif job.phase == "waiting":
         text = t("library.queued", lang, source=job.label, place=_place(job.place, lang))
     else:

@@ -51,8 +51,11 @@ def _document(data: dict[str, Any]) -> Any:
 
 
 def _send(channel: TextIO, **message: object) -> None:
-    channel.write(json.dumps(message) + "\n")
-    channel.flush()
+    try:
+        channel.write(json.dumps(message) + "\n")
+        channel.flush()
+    except (OSError, ValueError):
+        pass  # the app is gone: nobody to tell (and its stdin closing has stopped this add)
 
 
 def _listen(stop: threading.Event) -> None:
@@ -117,7 +120,10 @@ def main() -> None:
     stop = threading.Event()
     threading.Thread(target=_listen, args=(stop,), name="qa-add-listen", daemon=True).start()
     run(request, channel, stop)
-    channel.close()
+    try:
+        channel.close()
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":
