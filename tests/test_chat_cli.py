@@ -6,11 +6,13 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import platform
 import pty
 import select
 import subprocess
 import sys
 import termios
+import time
 from pathlib import Path
 
 import pytest
@@ -155,16 +157,33 @@ def _read_until(fd: int, marker: bytes, seen: bytearray, start: int = 0, guard: 
     return seen.find(marker, start)
 
 
-def _interrupt(fd: int, seen: bytearray, start: int) -> int:
-    """Ctrl-C, then the position of the next prompt. CPython's readline misses a SIGINT that lands between two
-    keystrokes it is handling (it then waits for the next key), so a second Ctrl-C is sent if none came."""
-    for _ in range(3):
-        os.write(fd, b"\x03")
-        try:
-            return _read_until(fd, "› ".encode(), seen, start, guard=10)
-        except TimeoutError:
-            continue
-    raise AssertionError(f"no prompt after Ctrl-C: {bytes(seen)[-500:]!r}")
+# The system calls a line editor waits for a key in (select, pselect6, poll, ppoll), by machine.
+WAITS_FOR_A_KEY = {"x86_64": {23, 270, 7, 271}, "aarch64": {72, 73}}
+
+
+def _wait_for_a_key(pid: int, guard: float = 120) -> None:
+    """Until the process's main thread is blocked waiting for a key (Linux: /proc/PID/syscall names the system call
+    it is blocked in, or says "running"). CPython's readline notices a SIGINT only when it interrupts that wait:
+    one that lands while a keystroke is being handled (echoed) is held until the next signal, and the Ctrl-C seems
+    lost. The guard only guards against a hang: it is not a check."""
+    waits = WAITS_FOR_A_KEY.get(platform.machine())
+    deadline = time.monotonic() + guard
+    while time.monotonic() < deadline:
+        call = Path(f"/proc/{pid}/syscall").read_text().split()[0]
+        if call.isdigit() and (waits is None or int(call) in waits):
+            return
+        time.sleep(0.01)
+    raise TimeoutError(f"the chat did not wait for a key within {guard} s (system call: {call})")
+
+
+def _interrupt(fd: int, pid: int, seen: bytearray, start: int) -> int:
+    """Ctrl-C once the chat waits for a key, then the position of the next prompt."""
+    _wait_for_a_key(pid)
+    os.write(fd, b"\x03")
+    try:
+        return _read_until(fd, "› ".encode(), seen, start)
+    except TimeoutError:
+        raise AssertionError(f"no prompt after Ctrl-C: {bytes(seen)[-500:]!r}") from None
 
 
 def test_interactive_chat_on_a_terminal_with_line_editing() -> None:
@@ -182,7 +201,7 @@ def test_interactive_chat_on_a_terminal_with_line_editing() -> None:
         # Ctrl-C drops the line being typed and prompts again; the chat goes on.
         os.write(main, b"half a question")
         typed = _read_until(main, b"half a question", seen)
-        assert _interrupt(main, seen, typed) > typed > first
+        assert _interrupt(main, process.pid, seen, typed) > typed > first
         # Line editing: type a wrong word, erase it with backspaces, then finish the question.
         os.write(main, b"What did Reznikov offer Ukrainian" + b"\x7f" * 9 + b" Russian soldiers?\r")
         answered = _read_until(main, b"[3] ", seen)
