@@ -4,7 +4,7 @@ On disk an index directory holds complete builds side by side, a CURRENT file na
 texts that citations point at, and a cache of parsed documents and their vectors:
 
     index/CURRENT              "20261127T140102Z-3f9a1c"
-    index/20261127T140102Z-3f9a1c/manifest.json, sentences.json, sentence.faiss, sparse.npz
+    index/20261127T140102Z-3f9a1c/manifest.json, sentences.json, sentence.faiss, sparse.bin
     index/texts/<sha256>.txt   each document's stored text (citations: text[start:end])
     index/cache/               parsed documents and vectors, keyed by model and text: an unchanged document is
                                never split or embedded again
