@@ -1,6 +1,6 @@
 """How the benchmarks time things, kept in one place so their figures are measured alike: a subprocess's wall time
-in a clean environment, ask() against the bare query embedding interleaved question by question, the machine's
-load beside the figures, and the figures against their targets.
+in a clean environment, several calls timed interleaved item by item (ask() against the bare query embedding among
+them), the machine's load beside the figures, and the figures against their targets.
 
 Imported by name from the scripts beside it (benchmarks/ is sys.path[0] when one of them runs).
 """
@@ -10,11 +10,14 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from qa.retrieval import Retriever
+
+T = TypeVar("T")
 
 
 def load_average() -> str:
@@ -40,35 +43,31 @@ def run_timed(cmd: list[str], env: dict[str, str], timeout: float = 4 * 3600) ->
     return wall, proc.stdout
 
 
+def interleaved_ms(timed: dict[str, Callable[[T], object]], items: Sequence[T], runs: int) -> dict[str, list[float]]:
+    """Milliseconds of every `timed[name](item)`, over `runs` passes through `items`: all of them on one item
+    before the next, so they see the same noise, the one that goes first rotating from item to item."""
+    names = list(timed)
+    out: dict[str, list[float]] = {name: [] for name in names}
+    for _ in range(runs):
+        for i, item in enumerate(items):
+            turn = i % len(names)
+            for name in names[turn:] + names[:turn]:
+                started = time.perf_counter()
+                timed[name](item)
+                out[name].append((time.perf_counter() - started) * 1000)
+    return out
+
+
 def ask_and_embed_ms(retriever: Retriever, questions: list[str], runs: int) -> tuple[list[float], list[float]]:
     """Milliseconds of every `retriever.ask(q, k=3)` and of every bare query embedding
     `retriever.embedder.embed_queries([q])`, over `runs` passes after one untimed pass (model pages, caches).
 
     The two are timed back to back for each question, so both see the same noise, and which goes first alternates
     from question to question."""
-    embedder = retriever.embedder
-    for q in questions:  # warm-up
-        retriever.ask(q, k=3)
-        embedder.embed_queries([q])
-    ask_ms: list[float] = []
-    embed_ms: list[float] = []
-
-    def time_ask(q: str) -> None:
-        started = time.perf_counter()
-        retriever.ask(q, k=3)
-        ask_ms.append((time.perf_counter() - started) * 1000)
-
-    def time_embed(q: str) -> None:
-        started = time.perf_counter()
-        embedder.embed_queries([q])
-        embed_ms.append((time.perf_counter() - started) * 1000)
-
-    for _ in range(runs):
-        for i, q in enumerate(questions):
-            first, second = (time_ask, time_embed) if i % 2 == 0 else (time_embed, time_ask)
-            first(q)
-            second(q)
-    return ask_ms, embed_ms
+    timed = {"ask": lambda q: retriever.ask(q, k=3), "embed": lambda q: retriever.embedder.embed_queries([q])}
+    interleaved_ms(timed, questions, 1)  # warm-up
+    times = interleaved_ms(timed, questions, runs)
+    return times["ask"], times["embed"]
 
 
 def print_targets(rows: list[tuple[str, str, str, bool | None]], value_width: int, target_width: int) -> None:
