@@ -92,6 +92,13 @@ class LexicalIndex:
         self.postings = {k: (np.array(ids), np.array(ws)) for k, (ids, ws) in postings.items()}
         self.n = n
         self._grams = {key: _trigrams(key) for key in self.idf if len(key) >= 3}
+        # trigram -> the keys holding it, in the keys' order: a near spelling is looked for only among keys that
+        # share a trigram with the word (a scan of every key took 9 ms a word on 10,000 sentences; this, 0.5 ms).
+        self._keys = list(self._grams)
+        self._by_gram: dict[str, list[int]] = defaultdict(list)
+        for position, grams in enumerate(self._grams.values()):
+            for gram in grams:
+                self._by_gram[gram].append(position)
         # How the article spells each key: what a cross-script name is expanded to.
         self.surface: dict[str, str] = {}
         for s in sentences:
@@ -104,9 +111,14 @@ class LexicalIndex:
         if len(key) < 4:
             return "", 0.0
         grams = _trigrams(key)
+        shared: dict[int, int] = defaultdict(int)
+        for gram in grams:
+            for position in self._by_gram.get(gram, ()):
+                shared[position] += 1
         best, score = "", 0.0
-        for other, other_grams in self._grams.items():
-            d = dice(grams, other_grams)
+        for position in sorted(shared):  # the keys' order: a tie goes to the earlier key
+            other = self._keys[position]
+            d = 2 * shared[position] / (len(grams) + len(self._grams[other]))  # dice(grams, self._grams[other])
             if d > score:
                 best, score = other, d
         return (best, score) if score >= NAME_MATCH else ("", 0.0)
