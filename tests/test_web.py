@@ -74,10 +74,14 @@ class AppServer:
         self._wait_until_ready(timeout=120)
 
     @classmethod
-    def shared(cls, index_dir: Path, name: str = "bundled", env: dict[str, str] | None = None) -> AppServer:
+    def shared(
+        cls, index_dir: Path, name: str = "bundled", env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+    ) -> AppServer:
+        """The session's server called `name`, started on `index_dir` the first time: a fixture imported into
+        several test files is set up once per file, and this keeps it one app."""
         server = cls._shared.get(name)
         if server is None or server.proc.poll() is not None:
-            server = cls._shared[name] = cls(index_dir, env)
+            server = cls._shared[name] = cls(index_dir, env, args)
         return server
 
     def _wait_until_ready(self, timeout: float) -> None:
