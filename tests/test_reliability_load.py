@@ -164,6 +164,10 @@ def test_rebuild_while_serving_keeps_the_old_index_until_the_new_one_is_complete
     assert old[LIGHTHOUSE_QUESTION]["citations"][0]["text"] != LIGHTHOUSE
     live_before = (app.index_dir / CURRENT).read_text()
 
+    # The askers' clients connect first: on a busy machine connecting took longer than the rebuild, and no question
+    # was answered before the new build went live.
+    clients = [bench.client(app.url) for _ in range(4)]
+
     # The article changes (shortened, so the rebuild takes seconds, and a sentence added) and is rebuilt by
     # `qa index build` in another process, with the real model.
     head = "\n\n".join(app.article.read_text(encoding="utf-8").split("\n\n")[:6])
@@ -194,7 +198,7 @@ def test_rebuild_while_serving_keeps_the_old_index_until_the_new_one_is_complete
     stop = threading.Event()
 
     def ask(i: int) -> None:
-        c = bench.client(app.url)
+        c = clients[i]
         n = i
         while not stop.is_set():
             question = questions[n % len(questions)]
@@ -208,7 +212,7 @@ def test_rebuild_while_serving_keeps_the_old_index_until_the_new_one_is_complete
                 log.append((began, time.monotonic(), question, answer))
 
     watcher = threading.Thread(target=watch)
-    askers = [threading.Thread(target=ask, args=(i,)) for i in range(4)]
+    askers = [threading.Thread(target=ask, args=(i,)) for i in range(len(clients))]
     watcher.start()
     for t in askers:
         t.start()
