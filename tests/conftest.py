@@ -4,6 +4,9 @@
 - every test runs with QA_INDEX_DIR pointing at that session index, so `qa.ask` never touches the repo's index/.
 - `fake_embedder`: a tiny deterministic bag-of-words model, for tests that are about anything but the model.
 - `browser`: Debian's headless Chromium driven by playwright, launched once per session for the browser tests.
+- `test_library`: the test documents of tests/data/docs indexed with the real model. When the quality tests are
+  collected, `qa index build` starts at once in a child process at the lowest priority, so the 30 s of embedding
+  use the time the earlier tests spend waiting for browsers and servers; the fixture waits for it.
 """
 
 from __future__ import annotations
@@ -12,6 +15,10 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +32,8 @@ from qa.paths import DEFAULT_SOURCE
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 CHROMIUM = Path("/usr/bin/chromium")
+TEST_DOCUMENTS = sorted((DATA / "docs").glob("test-*"))
+_early_builds: dict[str, tuple[subprocess.Popen, Path]] = {}  # fixture name -> (its `qa index build`, the index)
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -85,6 +94,41 @@ def bundled_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("bundled-index")
     build_index(DEFAULT_SOURCE, directory)
     return directory
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if any(item.nodeid.startswith("tests/test_quality.py") for item in session.items):
+        directory = Path(tempfile.mkdtemp(prefix="qa-test-library-"))
+        sources = [arg for source in TEST_DOCUMENTS for arg in ("--source", str(source))]
+        command = [sys.executable, "-c", "from qa.cli import main; main()", "index", "build", *sources,
+                   "--index-dir", str(directory / "index")]  # fmt: skip
+        log = open(directory / "build.log", "wb")  # noqa: SIM115 - the child writes it until it ends
+        child = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=lambda: os.nice(19))
+        _early_builds["test_library"] = (child, directory)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    for child, directory in _early_builds.values():
+        child.kill()
+        child.wait()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def test_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The index of every test document (tests/data/docs/test-*), built with the real bundled model."""
+    from qa.index import build_index
+
+    early = _early_builds.get("test_library")
+    if early is None:  # not collected with the quality tests: built here
+        directory = tmp_path_factory.mktemp("test-library")
+        build_index(TEST_DOCUMENTS, directory)
+        return directory
+    child, directory = early
+    child.wait()
+    log = (directory / "build.log").read_text(encoding="utf-8", errors="replace")
+    assert child.returncode == 0, f"qa index build of the test documents failed:\n{log}"
+    return directory / "index"
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import pytest
 
 from qa.evaluate import evaluate, load_questions
-from qa.index import build_index
 from qa.retrieval import Retriever
 from tests.conftest import DATA
 
@@ -42,10 +41,8 @@ def retriever(bundled_index):
 
 
 @pytest.fixture(scope="module")
-def test_library(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("test-library")
-    build_index(sorted((DATA / "docs").glob("test-*")), directory)
-    return Retriever.load(directory)
+def test_documents(test_library):
+    return Retriever.load(test_library)
 
 
 def _check(report, floors: dict, split: str) -> None:
@@ -65,8 +62,8 @@ def test_quality_floors_per_language(retriever, split):
     _check(report, FLOORS[split], split)
 
 
-def test_quality_on_documents_never_tuned_on(test_library):
-    report = evaluate(test_library, load_questions(DATA / "multidoc_test.jsonl"))
+def test_quality_on_documents_never_tuned_on(test_documents):
+    report = evaluate(test_documents, load_questions(DATA / "multidoc_test.jsonl"))
     _check(report, FLOORS["multidoc_test"], "multidoc_test")
     assert report.ece <= MAX_ECE, f"confidence is miscalibrated: ECE {report.ece:.3f} > {MAX_ECE}"
     assert sum(b.count for b in report.calibration) == sum(
