@@ -2,7 +2,7 @@
 
 The bundled article: dev questions were tuned on, test questions only measured. The documents of
 tests/data/docs are split by document: dev-* tuned on, test-* only measured (never tuned on). A drop below a
-floor is a regression. Figures and how each lever moved them: README, "Retrieval quality".
+floor is a regression. Figures: README, "Measured", and benchmarks/README.md.
 """
 
 from __future__ import annotations
