@@ -555,7 +555,7 @@ def test_candidate_questions_come_from_the_document_s_own_words(tmp_path):
     page = tmp_path / "cape-wren.html"
     page.write_bytes(CAPE_WREN_HTML)
     doc = load_source(page)
-    tried = [(c.key, c.fields, c.words) for c in candidates(doc.text, doc.paragraphs, doc.title)]
+    tried = [(c.key, c.fields, c.words) for c in candidates(doc.text, doc.paragraphs, doc.sentences, doc.title)]
     assert tried == [
         ("example.year", {"year": "1871"}, ("1871",)),
         ("example.year", {"year": "1903"}, ("1903",)),

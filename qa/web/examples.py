@@ -29,8 +29,8 @@ from qa.web.render import one_line
 
 if TYPE_CHECKING:
     from qa.answer import Answer
-    from qa.index import DocumentEntry
-    from qa.sources import Block
+    from qa.index import DocumentEntry, Row
+    from qa.sources import Block, Sentence
 
 # The bundled article's examples, by messages key: each reads naturally, and is answered, in all three languages.
 EXAMPLES = (
@@ -73,13 +73,18 @@ def bundled_examples(entry: DocumentEntry, lang: str) -> list[str] | None:
 
 
 def suggested_questions(
-    text: str, paragraphs: Sequence[Block], title: str, lang: str, ask: Callable[[str], Answer]
+    text: str,
+    paragraphs: Sequence[Block],
+    sentences: Sequence[Sentence | Row],
+    title: str,
+    lang: str,
+    ask: Callable[[str], Answer],
 ) -> list[str]:
     """Up to MAX_EXAMPLES questions in `lang` that the document answers. `ask(question)` asks the document alone;
     it is called at most MAX_ASKED times."""
     out = []
     asked = 0
-    for candidate in candidates(text, paragraphs, title):
+    for candidate in candidates(text, paragraphs, sentences, title):
         question = t(candidate.key, lang, **candidate.fields)
         if question_language(question) != lang:
             continue  # made of the document's words, it reads as their language: not an example on this page
@@ -108,7 +113,9 @@ def _answers(answer: Answer, candidate: Candidate, text: str, paragraphs: Sequen
     return all(word.casefold() in quote for word in candidate.words)
 
 
-def candidates(text: str, paragraphs: Sequence[Block], title: str = "") -> list[Candidate]:
+def candidates(
+    text: str, paragraphs: Sequence[Block], sentences: Sequence[Sentence | Row], title: str = ""
+) -> list[Candidate]:
     """The questions worth trying, most telling first: the years a document names, its names, its terms, then the
     two any article has. Not its headings: asked about, a heading quotes itself first."""
     title = one_line(title).rstrip(".:;")
@@ -128,7 +135,7 @@ def candidates(text: str, paragraphs: Sequence[Block], title: str = "") -> list[
     )
     for topic in [*names, *terms]:
         found.append(Candidate("example.topic", {"topic": topic}, prose, (topic,)))
-    found += _sentence_candidates(text, paragraphs)
+    found += _sentence_candidates(paragraphs, sentences, prose)
     if title and len(title) <= _TITLE_CHARS:
         found.append(Candidate("example.title", {"title": title}, lead))
     found.append(Candidate("example.about", {}, lead))
@@ -173,24 +180,20 @@ _STOP = frozenset(
     thousand million""".split()
 )
 _SENTENCES_TRIED = MAX_ASKED
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’»)\]]*\s+(?=[\"'“‘«(\[]*[A-ZА-ЯЁІЇЄҐ])")
 
 
-def _sentence_candidates(text: str, paragraphs: Sequence[Block]) -> list[Candidate]:
-    """A question about two words of one sentence (the two the document uses least, in the sentence's order), for
-    the first sentence of each paragraph, then the second of each, and so on."""
-    counts: Counter[str] = Counter()
-    blocks = []
-    for n, block in enumerate(paragraphs):
-        if block.kind != "heading":
-            chunk = one_line(text[block.start : block.end])
-            counts.update(w.casefold() for w in _WORD.findall(chunk))
-            blocks.append((n, chunk))
-    prose = frozenset(n for n, _ in blocks)
+def _sentence_candidates(
+    paragraphs: Sequence[Block], sentences: Sequence[Sentence | Row], prose: frozenset[int]
+) -> list[Candidate]:
+    """A question about two words of one of the document's sentences (the two it uses least, in the sentence's
+    order), for the first sentence of each paragraph that is not a heading, then the second of each, and so on."""
+    by_paragraph: dict[int, list[str]] = {}  # in the document's order
+    for sentence in sentences:
+        if paragraphs[sentence.paragraph].kind != "heading":
+            by_paragraph.setdefault(sentence.paragraph, []).append(one_line(sentence.text))
+    counts = Counter(w.casefold() for row in by_paragraph.values() for s in row for w in _WORD.findall(s))
     found: list[Candidate] = []
-    # the first sentence of each paragraph, then the second of each, and so on
-    split = [_SENTENCE_END.split(chunk) for _, chunk in blocks]
-    rounds = [s for row in itertools.zip_longest(*split) for s in row if s]
+    rounds = [s for row in itertools.zip_longest(*by_paragraph.values()) for s in row if s]
     for sentence in rounds:
         terms = _terms(sentence)
         if len(terms) < 2:

@@ -138,6 +138,7 @@ class ChatApp(ProgramApi):
                     questions = suggested_questions(
                         self._text(retriever, doc),
                         retriever.index.paragraphs[doc],
+                        retriever.sentences[entry.first : entry.first + entry.sentences],
                         entry.title,
                         lang,
                         lambda question: retriever.ask(question, DEFAULT_K, document=entry.id),
