@@ -44,6 +44,15 @@ class SparseRows:
     def __len__(self) -> int:
         return len(self.indptr) - 1
 
+    def fits(self, rows: int) -> bool:
+        """Whether this holds `rows` well-formed rows: what a file read back (cache, index) must pass."""
+        indptr, indices, values = self.indptr, self.indices, self.values
+        return (
+            indptr.dtype == np.int64 and indices.dtype == np.uint16 and len(indptr) == rows + 1 and indptr[0] == 0
+            and bool(np.all(np.diff(indptr) >= 0)) and int(indptr[-1]) == len(indices) == len(values)
+            and int(indices.max(initial=0)) < self.dim and bool(np.isfinite(values).all())
+        )  # fmt: skip
+
     def rows(self, start: int, stop: int) -> SparseRows:
         a, b = int(self.indptr[start]), int(self.indptr[stop])
         return SparseRows(self.indptr[start : stop + 1] - a, self.indices[a:b], self.values[a:b], self.dim)

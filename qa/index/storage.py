@@ -330,9 +330,6 @@ def _read_sparse(blob: bytes, rows: int) -> SparseRows:
         raise ValueError("the sparse vectors' file has the wrong length")
     sparse = SparseRows(arrays["indptr"].astype(np.int64), arrays["indices"].astype(np.uint16),
                         arrays["values"].astype(np.float32), int(header["dim"]))  # fmt: skip
-    indptr = sparse.indptr
-    if (len(indptr) != rows + 1 or indptr[0] != 0 or np.any(np.diff(indptr) < 0)
-            or int(indptr[-1]) != len(sparse.indices) or len(sparse.indices) != len(sparse.values)
-            or int(sparse.indices.max(initial=0)) >= sparse.dim):  # fmt: skip
+    if not sparse.fits(rows):
         raise ValueError("the sparse vectors do not match the sentences")
     return sparse

@@ -74,21 +74,12 @@ def _cached(folder: Path, key: str, rows: int, dim: int, sparse_dim: int) -> Emb
         return None
     if dense.dtype != np.float32 or dense.shape != (rows, dim) or not np.isfinite(dense).all():
         return None
-    if sparse is not None and not _sane(sparse, rows):
+    if sparse is not None and not sparse.fits(rows):
         return None
     touch(dense_file)
     if sparse is not None:
         touch(sparse_file)
     return Embedded(dense, sparse)
-
-
-def _sane(sparse: SparseRows, rows: int) -> bool:
-    indptr = sparse.indptr
-    return (
-        indptr.dtype == np.int64 and len(indptr) == rows + 1 and indptr[0] == 0 and bool(np.all(np.diff(indptr) >= 0))
-        and int(indptr[-1]) == len(sparse.indices) == len(sparse.values) and sparse.indices.dtype == np.uint16
-        and bool(np.isfinite(sparse.values).all())
-    )  # fmt: skip
 
 
 def _store(folder: Path, key: str, embedded: Embedded) -> None:
