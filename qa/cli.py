@@ -143,11 +143,12 @@ def _live_build(target: Path) -> str:
 
 
 def _rate(done: int, started: float) -> str:
+    from qa.messages import rate
+
     seconds = time.perf_counter() - started
     if not done or seconds <= 0:
         return ""
-    rate = done / seconds
-    return f"{rate:.0f} passages/s" if rate >= 10 else f"{rate:.1f} passages/s"
+    return f"{rate(done / seconds, 'en')} passages/s"  # qa index speaks English
 
 
 @index.command("build")

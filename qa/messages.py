@@ -590,3 +590,9 @@ def language_name(code: str, lang: str) -> str:
     """The name of language `code` in `lang`: "Ukrainian", "українська", "украинский"; unknown codes as is."""
     key = f"language.{code}"
     return t(key, lang) if key in MESSAGES else code
+
+
+def rate(per_second: float, lang: str) -> str:
+    """A rate as people write it: whole from 10 up, one decimal below ("2.5"; "2,5" in Ukrainian and Russian)."""
+    text = f"{per_second:.0f}" if per_second >= 10 else f"{per_second:.1f}"
+    return text.replace(".", ",") if lang in ("uk", "ru") else text

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qa.errors import QAError, SourceError
+from qa.messages import rate as format_rate
 from qa.messages import t
 from qa.web.addresses import url_refusal
 from qa.web.render import html_escape, one_line
@@ -380,18 +381,12 @@ def progress_html(job: AddJob, lang: str, now: float | None = None) -> str:
             text = t("library.embedding", lang, source=job.label, done=done, total=job.total)
         else:
             text = t("library.embedding_rate", lang, source=job.label, done=done, total=job.total,
-                     rate=_decimal(rate, lang), left=_duration(left, lang))  # fmt: skip
+                     rate=format_rate(rate, lang), left=_duration(left, lang))  # fmt: skip
     elif job.phase == "waiting":
         text = t("library.queued", lang, source=job.label, place=_place(job.place, lang))
     else:
         text = t("library.reading", lang, source=job.label)
     return f'<div class="qa-status qa-progress" role="status">{bar}<span>{html_escape(text)}</span></div>'
-
-
-def _decimal(rate: float, lang: str) -> str:
-    """A rate as people write it: whole above 10, one decimal below (a decimal comma in Ukrainian and Russian)."""
-    text = f"{rate:.0f}" if rate >= 10 else f"{rate:.1f}"
-    return text.replace(".", ",") if lang in ("uk", "ru") else text
 
 
 def _duration(seconds: float, lang: str) -> str:
