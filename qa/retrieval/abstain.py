@@ -44,7 +44,7 @@ class Scores:
         prior = self.prior[start:stop] if isinstance(self.prior, np.ndarray) else self.prior
         return Scores(self.fused[start:stop], {k: v[start:stop] for k, v in self.evidence.items()}, prior)
 
-    def refused(self, fused: np.ndarray) -> Scores:
+    def with_fused(self, fused: np.ndarray) -> Scores:
         """The same evidence under another fused ranking (a conversation's reading of the question)."""
         return Scores(fused, self.evidence, self.prior)
 
