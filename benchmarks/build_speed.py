@@ -30,7 +30,6 @@ import re
 import secrets
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -40,7 +39,7 @@ import urllib.request
 from pathlib import Path
 
 from serving import free_port, start_app, stop_app, wait_until_serving  # siblings: benchmarks/ is sys.path[0]
-from timing import load_average, subprocess_env
+from timing import load_average, percentiles, run_timed, subprocess_env
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -140,13 +139,10 @@ def cli_build(book: Path, workdir: Path, env: dict[str, str]) -> float:
     """Wall seconds of `qa index build` of the book into a new folder."""
     target = workdir / f"build-{secrets.token_hex(4)}"
     qa = Path(sys.executable).with_name("qa")
-    started = time.perf_counter()
-    proc = subprocess.run([str(qa), "index", "build", "--source", str(book), "--index-dir", str(target)],
-                          env=env, capture_output=True, text=True)  # fmt: skip
-    wall = time.perf_counter() - started
-    shutil.rmtree(target, ignore_errors=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"qa index build failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    try:
+        wall, _ = run_timed([str(qa), "index", "build", "--source", str(book), "--index-dir", str(target)], env)
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
     return wall
 
 
@@ -252,11 +248,6 @@ def dev_questions(n: int) -> list[str]:
     return [json.loads(line)["question"] for line in lines if line.strip()][:n]
 
 
-def _percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
-
-
 def measure_asks(book: Path, workdir: Path, runs: int, questions: list[str], busy_seconds: float
                  ) -> dict[str, list[float]]:  # fmt: skip
     from qa.index import build_index
@@ -309,8 +300,9 @@ def measure_asks(book: Path, workdir: Path, runs: int, questions: list[str], bus
         finally:
             stop_app(proc)
         for name, values in (("idle", idle), ("busy", busy)):
-            out[name].append(statistics.median(values))
-            out[name + "95"].append(_percentile(values, 95))
+            p50, p95 = percentiles(values)
+            out[name].append(p50)
+            out[name + "95"].append(p95)
         out["ratio"].append(out["busy"][-1] / out["idle"][-1])
         out["cancel"].append(cancelled)
         print(f"  run {run + 1}: ask p50 idle {out['idle'][-1]:.0f} ms, while adding {out['busy'][-1]:.0f} ms "

@@ -73,7 +73,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from serving import free_port, stop_app, wait_until_serving  # siblings: benchmarks/ is sys.path[0]
-from timing import ask_and_embed_ms, interleaved_ms, load_average, run_timed, subprocess_env
+from timing import ask_and_embed_ms, interleaved_ms, load_average, percentiles, run_timed, subprocess_env
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -553,13 +553,6 @@ def pick_questions(n: int) -> list:
     questions = load_questions(QUESTIONS)
     step = len(questions) / n
     return [questions[int(i * step)] for i in range(min(n, len(questions)))]
-
-
-def percentiles(values: list[float]) -> tuple[float, float]:
-    import numpy as np
-
-    p50, p95 = np.percentile(values, [50, 95])
-    return float(p50), float(p95)
 
 
 # --- Search strategies -------------------------------------------------------------------------------------------

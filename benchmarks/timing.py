@@ -43,6 +43,14 @@ def run_timed(cmd: list[str], env: dict[str, str], timeout: float = 4 * 3600) ->
     return wall, proc.stdout
 
 
+def percentiles(values: Sequence[float]) -> tuple[float, float]:
+    """p50 and p95 (numpy's linear interpolation)."""
+    import numpy as np
+
+    p50, p95 = np.percentile(values, [50, 95])
+    return float(p50), float(p95)
+
+
 def interleaved_ms(timed: dict[str, Callable[[T], object]], items: Sequence[T], runs: int) -> dict[str, list[float]]:
     """Milliseconds of every `timed[name](item)`, over `runs` passes through `items`: all of them on one item
     before the next, so they see the same noise, the one that goes first rotating from item to item."""
